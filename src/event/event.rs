@@ -1,0 +1,113 @@
+use std::fmt;
+
+use crate::{sys, Token};
+
+/// One readiness report: the [`Token`] of a source and what the kernel said about it.
+///
+/// Events are hints, not promises. A source reported readable may still answer `WouldBlock`
+/// (another thread got there first, or the readiness was spurious), and the flags are only what
+/// the kernel knew at the time; the I/O call that follows is the truth. What an event does
+/// promise: after it, the source is worth trying until it says `WouldBlock`.
+///
+/// How the flags come from each kernel:
+///
+/// | method | epoll (Linux) |
+/// |---|---|
+/// | [`is_readable`](Event::is_readable) | `EPOLLIN` or `EPOLLPRI` |
+/// | [`is_writable`](Event::is_writable) | `EPOLLOUT` |
+/// | [`is_error`](Event::is_error) | `EPOLLERR` |
+/// | [`is_read_closed`](Event::is_read_closed) | `EPOLLHUP`, or `EPOLLIN` with `EPOLLRDHUP` |
+/// | [`is_write_closed`](Event::is_write_closed) | `EPOLLHUP`, or `EPOLLOUT` with `EPOLLERR`, or `EPOLLERR` alone |
+/// | [`is_priority`](Event::is_priority) | `EPOLLPRI` |
+/// | [`is_aio`](Event::is_aio), [`is_lio`](Event::is_lio) | never |
+///
+/// `{:?}` shows the token and the flags; `{:#?}` adds the kernel's own bits by name.
+#[derive(Clone)]
+#[repr(transparent)]
+pub struct Event {
+    inner: sys::Event,
+}
+
+impl Event {
+    /// Views a kernel report as an `Event` without copying it.
+    pub(crate) fn from_sys_event_ref(sys_event: &sys::Event) -> &Event {
+        // SAFETY: `Event` is `repr(transparent)` over `sys::Event`, so both have the same layout
+        // and the reference keeps the same lifetime and validity.
+        unsafe { &*(sys_event as *const sys::Event).cast::<Event>() }
+    }
+
+    /// The token the source was registered with.
+    pub fn token(&self) -> Token {
+        sys::event::token(&self.inner)
+    }
+
+    /// The source has data to read, a connection to accept, or an end of stream to see.
+    pub fn is_readable(&self) -> bool {
+        sys::event::is_readable(&self.inner)
+    }
+
+    /// The source can take data, or a non-blocking connect has finished (check
+    /// `take_error` to learn whether it succeeded).
+    pub fn is_writable(&self) -> bool {
+        sys::event::is_writable(&self.inner)
+    }
+
+    /// An error is pending on the source; `take_error` on sockets returns it. A refused
+    /// connection, for example, is reported this way.
+    pub fn is_error(&self) -> bool {
+        sys::event::is_error(&self.inner)
+    }
+
+    /// The reading half is closed: the peer shut down its writing side or went away. Bytes
+    /// already received are still readable; read until a read returns 0.
+    pub fn is_read_closed(&self) -> bool {
+        sys::event::is_read_closed(&self.inner)
+    }
+
+    /// The writing half is closed: the peer is gone, or our side was shut down for writing.
+    pub fn is_write_closed(&self) -> bool {
+        sys::event::is_write_closed(&self.inner)
+    }
+
+    /// Priority (out-of-band) data is available.
+    pub fn is_priority(&self) -> bool {
+        sys::event::is_priority(&self.inner)
+    }
+
+    /// AIO completion readiness; only kqueue platforms have it, so it is `false` on Linux.
+    pub fn is_aio(&self) -> bool {
+        sys::event::is_aio(&self.inner)
+    }
+
+    /// LIO completion readiness; only FreeBSD has it, so it is `false` on Linux.
+    pub fn is_lio(&self) -> bool {
+        sys::event::is_lio(&self.inner)
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct KernelBits<'a>(&'a sys::Event);
+        impl fmt::Debug for KernelBits<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                sys::event::debug_details(f, self.0)
+            }
+        }
+
+        let alternate = f.alternate();
+        let mut out = f.debug_struct("Event");
+        out.field("token", &self.token())
+            .field("readable", &self.is_readable())
+            .field("writable", &self.is_writable())
+            .field("error", &self.is_error())
+            .field("read_closed", &self.is_read_closed())
+            .field("write_closed", &self.is_write_closed())
+            .field("priority", &self.is_priority())
+            .field("aio", &self.is_aio())
+            .field("lio", &self.is_lio());
+        if alternate {
+            out.field("kernel", &KernelBits(&self.inner));
+        }
+        out.finish()
+    }
+}

@@ -1,0 +1,138 @@
+//! [`Interest`]: which kinds of readiness a registration asks for.
+
+use std::num::NonZeroU8;
+use std::{fmt, ops};
+
+const READABLE: u8 = 0b0001;
+const WRITABLE: u8 = 0b0010;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const PRIORITY: u8 = 0b1_0000;
+
+/// The readiness a source is registered for.
+///
+/// An interest is never empty: registering for nothing is meaningless, so the type cannot express
+/// it ([`Interest::remove`] returns `None` instead of an empty set). Combine interests with `|`.
+///
+/// Whatever the interest, any event may also report errors and closed directions
+/// ([`Event::is_error`](crate::event::Event::is_error),
+/// [`Event::is_read_closed`](crate::event::Event::is_read_closed), ...): the kernel always
+/// reports those.
+///
+/// # Examples
+///
+/// ```
+/// use minimio::Interest;
+///
+/// let both = Interest::READABLE | Interest::WRITABLE;
+/// assert!(both.is_readable() && both.is_writable());
+/// assert_eq!(both.remove(Interest::WRITABLE), Some(Interest::READABLE));
+/// assert_eq!(Interest::READABLE.remove(Interest::READABLE), None);
+/// assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
+/// ```
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Interest(NonZeroU8);
+
+/// Builds a constant interest; a zero bit pattern is a compile-time error, never a run-time one.
+const fn non_empty(bits: u8) -> Interest {
+    match NonZeroU8::new(bits) {
+        Some(bits) => Interest(bits),
+        None => panic!("an interest cannot be empty"),
+    }
+}
+
+impl Interest {
+    /// Interest in the source becoming readable (data, a pending connection, end of stream).
+    pub const READABLE: Interest = non_empty(READABLE);
+
+    /// Interest in the source becoming writable (buffer space, a finished connect).
+    pub const WRITABLE: Interest = non_empty(WRITABLE);
+
+    /// Interest in priority data: TCP urgent data, or the exceptional conditions `EPOLLPRI`
+    /// reports for some files (for example `/proc/self/mounts` changes). Linux and Android only.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const PRIORITY: Interest = non_empty(PRIORITY);
+
+    /// Both interests together; the same as `self | other`, usable in `const` context.
+    #[must_use]
+    pub const fn add(self, other: Interest) -> Interest {
+        non_empty(self.0.get() | other.0.get())
+    }
+
+    /// `self` without `other`, or `None` if nothing would be left.
+    ///
+    /// ```
+    /// use minimio::Interest;
+    ///
+    /// let rw = Interest::READABLE | Interest::WRITABLE;
+    /// assert_eq!(rw.remove(Interest::READABLE), Some(Interest::WRITABLE));
+    /// ```
+    #[must_use]
+    pub fn remove(self, other: Interest) -> Option<Interest> {
+        NonZeroU8::new(self.0.get() & !other.0.get()).map(Interest)
+    }
+
+    /// Whether this interest includes [`Interest::READABLE`].
+    pub const fn is_readable(self) -> bool {
+        self.0.get() & READABLE != 0
+    }
+
+    /// Whether this interest includes [`Interest::WRITABLE`].
+    pub const fn is_writable(self) -> bool {
+        self.0.get() & WRITABLE != 0
+    }
+
+    /// Whether this interest includes AIO readiness. No supported platform has it yet, so this is
+    /// always `false`; it exists so code written for several platforms compiles everywhere.
+    pub const fn is_aio(self) -> bool {
+        false
+    }
+
+    /// Whether this interest includes LIO readiness. No supported platform has it yet, so this is
+    /// always `false`; it exists so code written for several platforms compiles everywhere.
+    pub const fn is_lio(self) -> bool {
+        false
+    }
+
+    /// Whether this interest includes `Interest::PRIORITY` (always `false` where that interest
+    /// does not exist).
+    pub const fn is_priority(self) -> bool {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            self.0.get() & PRIORITY != 0
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            false
+        }
+    }
+}
+
+impl ops::BitOr for Interest {
+    type Output = Interest;
+
+    fn bitor(self, other: Interest) -> Interest {
+        self.add(other)
+    }
+}
+
+impl ops::BitOrAssign for Interest {
+    fn bitor_assign(&mut self, other: Interest) {
+        *self = *self | other;
+    }
+}
+
+impl fmt::Debug for Interest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [
+            (self.is_readable(), "READABLE"),
+            (self.is_writable(), "WRITABLE"),
+            (self.is_priority(), "PRIORITY"),
+        ];
+        let mut separator = "";
+        for (_, name) in names.iter().filter(|(set, _)| *set) {
+            write!(f, "{separator}{name}")?;
+            separator = " | ";
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,120 @@
+//! [`IoSource`]: what every minimio socket and pipe is built from.
+//!
+//! It joins three things: the `std` object that does the actual I/O, the backend's per-source
+//! state, and a record of which queue the source is registered with. That record lets minimio
+//! answer misuse with a clear error on every platform (registering twice, or deregistering from
+//! the wrong queue) instead of whatever each kernel happens to do.
+
+use std::fmt;
+use std::io;
+use std::ops::Deref;
+#[cfg(unix)]
+use std::os::fd::AsRawFd;
+use std::sync::{Arc, Weak};
+
+use crate::{sys, Interest, Registry, Token};
+
+pub(crate) struct IoSource<T> {
+    inner: T,
+    state: sys::IoSourceState,
+    /// The queue this source is registered with. A `Weak` so that a queue that has been dropped
+    /// (taking its registrations with it) no longer counts.
+    registered_with: Option<Weak<sys::Selector>>,
+}
+
+impl<T> IoSource<T> {
+    pub(crate) fn new(inner: T) -> IoSource<T> {
+        IoSource {
+            inner,
+            state: sys::IoSourceState::new(),
+            registered_with: None,
+        }
+    }
+
+    /// Runs an I/O call on the source through the backend.
+    pub(crate) fn do_io<R>(&self, io: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        self.state.do_io(io, &self.inner)
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.inner
+    }
+
+    fn is_registered_with(&self, registry: &Registry) -> bool {
+        self.registered_with
+            .as_ref()
+            .is_some_and(|queue| queue.as_ptr() == Arc::as_ptr(registry.selector()))
+    }
+
+    fn is_registered_with_live_queue(&self) -> bool {
+        self.registered_with
+            .as_ref()
+            .is_some_and(|queue| queue.strong_count() > 0)
+    }
+
+    fn not_registered() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            "the source is not registered with this Registry",
+        )
+    }
+}
+
+#[cfg(unix)]
+impl<T: AsRawFd> IoSource<T> {
+    pub(crate) fn register(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        if self.is_registered_with_live_queue() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "the source is already registered; use reregister, or deregister it first",
+            ));
+        }
+        registry
+            .selector()
+            .register(self.inner.as_raw_fd(), token, interests)?;
+        self.registered_with = Some(Arc::downgrade(registry.selector()));
+        Ok(())
+    }
+
+    pub(crate) fn reregister(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        if !self.is_registered_with(registry) {
+            return Err(Self::not_registered());
+        }
+        registry
+            .selector()
+            .reregister(self.inner.as_raw_fd(), token, interests)
+    }
+
+    pub(crate) fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        if !self.is_registered_with(registry) {
+            return Err(Self::not_registered());
+        }
+        registry.selector().deregister(self.inner.as_raw_fd())?;
+        self.registered_with = None;
+        Ok(())
+    }
+}
+
+impl<T> Deref for IoSource<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for IoSource<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}

@@ -1,0 +1,87 @@
+//! The conversions every minimio socket and pipe offers, written once.
+
+/// For a type `$ty { inner: IoSource<$std> }`: `Source`, `Debug`, and the fd conversions
+/// (`AsRawFd`, `AsFd`, `FromRawFd`, `IntoRawFd`, `From<OwnedFd>`, `Into<OwnedFd>`).
+///
+/// `FromRawFd`/`From<OwnedFd>` take the fd as it is: the caller must have made it non-blocking,
+/// exactly as with the `from_std` constructors.
+macro_rules! io_source_type {
+    ($ty:ident, $std:ty) => {
+        impl $crate::event::Source for $ty {
+            fn register(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                self.inner.register(registry, token, interests)
+            }
+
+            fn reregister(
+                &mut self,
+                registry: &$crate::Registry,
+                token: $crate::Token,
+                interests: $crate::Interest,
+            ) -> ::std::io::Result<()> {
+                self.inner.reregister(registry, token, interests)
+            }
+
+            fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
+                self.inner.deregister(registry)
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple(stringify!($ty)).field(&self.inner).finish()
+            }
+        }
+
+        #[cfg(unix)]
+        impl ::std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> ::std::os::fd::RawFd {
+                self.inner.as_raw_fd()
+            }
+        }
+
+        #[cfg(unix)]
+        impl ::std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> ::std::os::fd::BorrowedFd<'_> {
+                self.inner.as_fd()
+            }
+        }
+
+        #[cfg(unix)]
+        impl ::std::os::fd::FromRawFd for $ty {
+            /// Takes ownership of `fd`, which must be open, of the right kind, and non-blocking.
+            unsafe fn from_raw_fd(fd: ::std::os::fd::RawFd) -> $ty {
+                // SAFETY: the caller guarantees `fd` is an open fd of this kind that it owns.
+                $ty::from(unsafe { ::std::os::fd::OwnedFd::from_raw_fd(fd) })
+            }
+        }
+
+        #[cfg(unix)]
+        impl ::std::os::fd::IntoRawFd for $ty {
+            fn into_raw_fd(self) -> ::std::os::fd::RawFd {
+                self.inner.into_inner().into_raw_fd()
+            }
+        }
+
+        #[cfg(unix)]
+        impl From<::std::os::fd::OwnedFd> for $ty {
+            /// Takes ownership of `fd`, which must be of the right kind and non-blocking.
+            fn from(fd: ::std::os::fd::OwnedFd) -> $ty {
+                $ty {
+                    inner: $crate::io_source::IoSource::new(<$std>::from(fd)),
+                }
+            }
+        }
+
+        #[cfg(unix)]
+        impl From<$ty> for ::std::os::fd::OwnedFd {
+            fn from(source: $ty) -> ::std::os::fd::OwnedFd {
+                source.inner.into_inner().into()
+            }
+        }
+    };
+}

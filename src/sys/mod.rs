@@ -1,0 +1,27 @@
+//! The contract between minimio's public API and the operating system.
+//!
+//! The public layer (`Poll`, `Registry`, `Events`, `Waker`, the `net` types) never names an OS;
+//! it calls only what this module exports, and every backend provides exactly this:
+//!
+//! | item | what it is |
+//! |---|---|
+//! | `Selector` | the kernel's event queue. `new()`, `register(fd, token, interest)`, `reregister(..)`, `deregister(fd)` and `select(&mut Events, Option<Duration>)`, all taking `&self` so one selector can be shared by threads. `register` of a source already present fails with `AlreadyExists`; `reregister`/`deregister` of an absent one with `NotFound`. `select` never returns early without an event, treats `None` and timeouts too large to represent as "for ever", and retries after signals. |
+//! | `Event`, `Events` | one readiness report as the kernel writes it, and the buffer of them (`Vec<Event>`, whose capacity is the most one `select` returns). |
+//! | `event::{token, is_readable, is_writable, is_error, is_read_closed, is_write_closed, is_priority, is_aio, is_lio, debug_details}` | reading a report, as free functions over `&Event`. |
+//! | `Waker` | `new(&Selector, Token)` and `wake(&self)`: makes the selector report `Token` as readable from any thread. |
+//! | `IoSourceState` | per-socket state the backend keeps beside each `net` type, and `do_io`, through which every read, write, send, receive and accept passes (a backend that emulates edge triggering re-arms there). |
+//! | `net`, `uds`, `pipe` | creating sockets and pipes that are non-blocking and close-on-exec from birth. |
+//!
+//! Readiness is edge-triggered on every backend; modes (level, oneshot) will be added to
+//! `register` as a parameter when a backend offers them, not as new entry points.
+
+#[cfg(target_os = "linux")]
+mod unix;
+#[cfg(target_os = "linux")]
+pub(crate) use self::unix::*;
+
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "minimio runs on Linux only for now: the kqueue (macOS, BSD) and IOCP (Windows) backends \
+     are not written yet"
+);

@@ -1,0 +1,305 @@
+//! epoll(7): readiness on Linux.
+//!
+//! The whole interface is three system calls:
+//!
+//! 1. `epoll_create1` makes an *interest list* in the kernel and returns a file descriptor for it.
+//! 2. `epoll_ctl` adds, modifies or deletes entries of that list. Each entry names an open file
+//!    (through an fd), the readiness wanted, and 64 bits of user data that come back with every
+//!    report; minimio puts the [`Token`] there.
+//! 3. `epoll_wait` sleeps until some entries are ready (or the timeout passes) and copies their
+//!    reports into a caller-provided array.
+//!
+//! Every registration is edge-triggered (`EPOLLET`): a report means "the state changed", and the
+//! same readiness is not reported again until it changes again. That is the model minimio offers
+//! on all platforms, and the reason a reader must drain a source until `WouldBlock`.
+//!
+//! Two kernel facts shape the code: an entry belongs to the *open file description*, not to the
+//! fd number, and it disappears when the last fd of that description is closed. So closing a
+//! socket without deregistering it is safe here, and a new socket that reuses the fd number starts
+//! with no registration, so an old token can never be reported for it.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+use crate::sys::unix::ffi;
+use crate::sys::unix::syscall;
+use crate::{Interest, Token};
+
+/// One readiness report, exactly as `epoll_wait` writes it.
+pub(crate) type Event = ffi::epoll_event;
+
+/// The buffer `epoll_wait` writes into: its capacity is the most reports one call returns.
+pub(crate) type Events = Vec<Event>;
+
+/// An epoll instance.
+#[derive(Debug)]
+pub(crate) struct Selector {
+    epoll: OwnedFd,
+}
+
+impl Selector {
+    /// `epoll_create1(EPOLL_CLOEXEC)`: a new, empty interest list that no child process inherits.
+    pub(crate) fn new() -> io::Result<Selector> {
+        // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new fd we now own.
+        let fd = syscall(unsafe { ffi::epoll_create1(ffi::EPOLL_CLOEXEC) })?;
+        // SAFETY: `fd` was just returned by the kernel, is open, and nothing else owns it.
+        let epoll = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Selector { epoll })
+    }
+
+    /// `EPOLL_CTL_ADD`. The kernel refuses an fd that is already in the list with `EEXIST`
+    /// (`AlreadyExists`), and files that cannot be polled, such as regular files, with `EPERM`.
+    pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        self.control(ffi::EPOLL_CTL_ADD, fd, token, interests)
+    }
+
+    /// `EPOLL_CTL_MOD`: new token and interest for an fd already in the list; `ENOENT`
+    /// (`NotFound`) if it is not.
+    pub(crate) fn reregister(
+        &self,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        self.control(ffi::EPOLL_CTL_MOD, fd, token, interests)
+    }
+
+    /// `EPOLL_CTL_DEL`; `ENOENT` (`NotFound`) if the fd is not in the list. After it returns, no
+    /// later `epoll_wait` reports the fd.
+    pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
+        // Since Linux 2.6.9 the event argument of EPOLL_CTL_DEL is ignored and may be null.
+        // SAFETY: a null event pointer is allowed for EPOLL_CTL_DEL; the fds are plain integers.
+        syscall(unsafe {
+            ffi::epoll_ctl(
+                self.epoll.as_raw_fd(),
+                ffi::EPOLL_CTL_DEL,
+                fd,
+                std::ptr::null_mut(),
+            )
+        })
+        .map(drop)
+    }
+
+    fn control(&self, op: i32, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        let mut event = ffi::epoll_event {
+            events: epoll_bits(interests),
+            data: token.0 as u64,
+        };
+        // SAFETY: `event` is a valid epoll_event on our stack; the kernel copies it during the
+        // call and keeps no pointer to it.
+        syscall(unsafe { ffi::epoll_ctl(self.epoll.as_raw_fd(), op, fd, &mut event) }).map(drop)
+    }
+
+    /// `epoll_wait` into `events`, replacing its contents.
+    ///
+    /// - `None` waits until an event arrives, `Some(Duration::ZERO)` only checks.
+    /// - Other timeouts are rounded *up* to whole milliseconds, so the call never returns early
+    ///   without an event; a timeout longer than one `epoll_wait` can express (about 24.8 days),
+    ///   or too long to represent as an [`Instant`], is waited out in several calls.
+    /// - A signal interrupting the wait (`EINTR`) does not end it: the wait resumes with the time
+    ///   that is left, so `Interrupted` is never returned.
+    pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        let capacity = events.capacity().min(i32::MAX as usize) as i32;
+        if capacity == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot poll into an `Events` with zero capacity",
+            ));
+        }
+        let deadline = match timeout {
+            Some(timeout) if !timeout.is_zero() => Instant::now().checked_add(timeout),
+            _ => None,
+        };
+        let mut wait_ms = timeout_ms(timeout);
+        loop {
+            events.clear();
+            // SAFETY: the pointer and capacity describe the spare capacity of `events`; the
+            // kernel writes at most `capacity` whole epoll_event values there.
+            let ready = unsafe {
+                ffi::epoll_wait(
+                    self.epoll.as_raw_fd(),
+                    events.as_mut_ptr(),
+                    capacity,
+                    wait_ms,
+                )
+            };
+            match syscall(ready) {
+                Ok(ready) => {
+                    // SAFETY: epoll_wait initialised exactly `ready` (<= capacity) entries.
+                    unsafe { events.set_len(ready as usize) };
+                    if ready > 0 || wait_ms == 0 {
+                        return Ok(());
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+            // No event yet: a signal interrupted us, or a wait longer than one call can express
+            // ran out of milliseconds. Wait again for whatever is left. Without a deadline the
+            // wait is for ever (or a zero timeout, which keeps `wait_ms` at 0 and returns).
+            if let Some(deadline) = deadline {
+                wait_ms = timeout_ms(Some(deadline.saturating_duration_since(Instant::now())));
+                if wait_ms == 0 {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+impl AsRawFd for Selector {
+    fn as_raw_fd(&self) -> RawFd {
+        self.epoll.as_raw_fd()
+    }
+}
+
+impl AsFd for Selector {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.epoll.as_fd()
+    }
+}
+
+/// What to ask `epoll_ctl` for. `EPOLLRDHUP` comes with reading so that a peer's half-close is
+/// reported as `read_closed`; errors and hang-ups (`EPOLLERR`, `EPOLLHUP`) are always reported.
+fn epoll_bits(interests: Interest) -> u32 {
+    let mut bits = ffi::EPOLLET;
+    if interests.is_readable() {
+        bits |= ffi::EPOLLIN | ffi::EPOLLRDHUP;
+    }
+    if interests.is_writable() {
+        bits |= ffi::EPOLLOUT;
+    }
+    if interests.is_priority() {
+        bits |= ffi::EPOLLPRI;
+    }
+    bits
+}
+
+/// A timeout in whole milliseconds for `epoll_wait`: -1 for ever, rounded up, at most `i32::MAX`.
+fn timeout_ms(timeout: Option<Duration>) -> i32 {
+    match timeout {
+        None => -1,
+        Some(timeout) => {
+            let whole = timeout.as_millis();
+            let ceil = whole + u128::from(timeout.subsec_nanos() % 1_000_000 != 0);
+            ceil.min(i32::MAX as u128) as i32
+        }
+    }
+}
+
+/// Reading an [`Event`]. `EPOLLHUP` and `EPOLLERR` arrive whatever was asked for, so they are
+/// folded into both closed directions the way a caller needs them.
+pub(crate) mod event {
+    use std::fmt;
+
+    use super::Event;
+    use crate::sys::unix::ffi::*;
+    use crate::Token;
+
+    pub(crate) fn token(event: &Event) -> Token {
+        Token(event.data as usize)
+    }
+
+    pub(crate) fn is_readable(event: &Event) -> bool {
+        event.events & (EPOLLIN | EPOLLPRI) != 0
+    }
+
+    pub(crate) fn is_writable(event: &Event) -> bool {
+        event.events & EPOLLOUT != 0
+    }
+
+    pub(crate) fn is_error(event: &Event) -> bool {
+        event.events & EPOLLERR != 0
+    }
+
+    /// The peer shut down its writing side (`EPOLLRDHUP` with data direction in), or the
+    /// connection is gone altogether (`EPOLLHUP`). Bytes already buffered are still readable.
+    pub(crate) fn is_read_closed(event: &Event) -> bool {
+        let bits = event.events;
+        bits & EPOLLHUP != 0 || (bits & EPOLLIN != 0 && bits & EPOLLRDHUP != 0)
+    }
+
+    /// Our writing side is unusable: a hang-up, an error on a writable source (a pipe whose
+    /// reader is gone reports `EPOLLOUT | EPOLLERR`), or an error alone.
+    pub(crate) fn is_write_closed(event: &Event) -> bool {
+        let bits = event.events;
+        bits & EPOLLHUP != 0 || (bits & EPOLLOUT != 0 && bits & EPOLLERR != 0) || bits == EPOLLERR
+    }
+
+    pub(crate) fn is_priority(event: &Event) -> bool {
+        event.events & EPOLLPRI != 0
+    }
+
+    pub(crate) fn is_aio(_: &Event) -> bool {
+        false
+    }
+
+    pub(crate) fn is_lio(_: &Event) -> bool {
+        false
+    }
+
+    /// The raw `EPOLL*` bits by name, for `{:#?}` of an event.
+    pub(crate) fn debug_details(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
+        let bits = event.events;
+        let names = [
+            (EPOLLIN, "EPOLLIN"),
+            (EPOLLPRI, "EPOLLPRI"),
+            (EPOLLOUT, "EPOLLOUT"),
+            (EPOLLERR, "EPOLLERR"),
+            (EPOLLHUP, "EPOLLHUP"),
+            (EPOLLRDHUP, "EPOLLRDHUP"),
+        ];
+        let mut list = f.debug_list();
+        for (_, name) in names.iter().filter(|(bit, _)| bits & bit != 0) {
+            list.entry(&format_args!("{name}"));
+        }
+        list.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_round_up_and_saturate() {
+        assert_eq!(timeout_ms(None), -1);
+        assert_eq!(timeout_ms(Some(Duration::ZERO)), 0);
+        assert_eq!(timeout_ms(Some(Duration::from_nanos(1))), 1);
+        assert_eq!(timeout_ms(Some(Duration::from_micros(999))), 1);
+        assert_eq!(timeout_ms(Some(Duration::from_millis(1))), 1);
+        assert_eq!(timeout_ms(Some(Duration::from_micros(1001))), 2);
+        assert_eq!(
+            timeout_ms(Some(Duration::from_secs(3 * 24 * 3600 * 10))),
+            i32::MAX
+        );
+        assert_eq!(timeout_ms(Some(Duration::MAX)), i32::MAX);
+    }
+
+    #[test]
+    fn interest_maps_to_edge_triggered_bits() {
+        use ffi::*;
+        assert_eq!(
+            epoll_bits(Interest::READABLE),
+            EPOLLET | EPOLLIN | EPOLLRDHUP
+        );
+        assert_eq!(epoll_bits(Interest::WRITABLE), EPOLLET | EPOLLOUT);
+        assert_eq!(epoll_bits(Interest::PRIORITY), EPOLLET | EPOLLPRI);
+    }
+
+    #[test]
+    fn hang_up_closes_both_directions() {
+        let hup = Event {
+            events: ffi::EPOLLHUP,
+            data: 3,
+        };
+        assert!(event::is_read_closed(&hup) && event::is_write_closed(&hup));
+        assert_eq!(event::token(&hup), Token(3));
+        let rdhup = Event {
+            events: ffi::EPOLLIN | ffi::EPOLLRDHUP,
+            data: 0,
+        };
+        assert!(event::is_read_closed(&rdhup) && !event::is_write_closed(&rdhup));
+    }
+}
