@@ -136,3 +136,8 @@ pub use waker::Waker;
 
 #[cfg(unix)]
 pub mod unix;
+
+/// Compiles the README's example as a doctest, so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

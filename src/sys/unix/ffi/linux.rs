@@ -126,12 +126,13 @@ pub(crate) struct sockaddr_un {
     pub(crate) sun_path: [u8; 108],
 }
 
-/// Room for any socket address the kernel may hand back.
-#[repr(C, align(8))]
+/// Room for any socket address the kernel may hand back: 128 bytes, aligned like a pointer.
+#[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct sockaddr_storage {
     pub(crate) ss_family: sa_family_t,
-    pub(crate) ss_padding: [u8; 126],
+    pub(crate) ss_padding: [u8; 128 - 2 - std::mem::size_of::<usize>()],
+    pub(crate) ss_align: usize,
 }
 
 extern "C" {
