@@ -8,8 +8,6 @@
 use std::fmt;
 use std::io;
 use std::ops::Deref;
-#[cfg(unix)]
-use std::os::fd::AsRawFd;
 use std::sync::{Arc, Weak};
 
 use crate::{sys, Interest, Registry, Token};
@@ -60,8 +58,7 @@ impl<T> IoSource<T> {
     }
 }
 
-#[cfg(unix)]
-impl<T: AsRawFd> IoSource<T> {
+impl<T: sys::AsRawSource> IoSource<T> {
     pub(crate) fn register(
         &mut self,
         registry: &Registry,
@@ -74,9 +71,8 @@ impl<T: AsRawFd> IoSource<T> {
                 "the source is already registered; use reregister, or deregister it first",
             ));
         }
-        registry
-            .selector()
-            .register(self.inner.as_raw_fd(), token, interests)?;
+        self.state
+            .register(registry.selector(), &self.inner, token, interests)?;
         self.registered_with = Some(Arc::downgrade(registry.selector()));
         Ok(())
     }
@@ -90,16 +86,15 @@ impl<T: AsRawFd> IoSource<T> {
         if !self.is_registered_with(registry) {
             return Err(Self::not_registered());
         }
-        registry
-            .selector()
-            .reregister(self.inner.as_raw_fd(), token, interests)
+        self.state
+            .reregister(registry.selector(), &self.inner, token, interests)
     }
 
     pub(crate) fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
         if !self.is_registered_with(registry) {
             return Err(Self::not_registered());
         }
-        registry.selector().deregister(self.inner.as_raw_fd())?;
+        self.state.deregister(registry.selector(), &self.inner)?;
         self.registered_with = None;
         Ok(())
     }

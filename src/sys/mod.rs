@@ -9,7 +9,8 @@
 //! | `Event`, `Events` | one readiness report as the kernel writes it, and the buffer of them (`Vec<Event>`, whose capacity is the most one `select` returns). |
 //! | `event::{token, is_readable, is_writable, is_error, is_read_closed, is_write_closed, is_priority, is_aio, is_lio, debug_details}` | reading a report, as free functions over `&Event`. |
 //! | `Waker` | `new(&Selector, Token)` and `wake(&self)`: makes the selector report `Token` as readable from any thread. |
-//! | `IoSourceState` | per-socket state the backend keeps beside each `net` type, and `do_io`, through which every read, write, send, receive and accept passes (a backend that emulates edge triggering re-arms there). |
+//! | `AsRawSource` | the trait a socket or pipe implements to be registered (`AsRawFd` on Unix). |
+//! | `IoSourceState` | per-socket state the backend keeps beside each `net` type: `register`, `reregister` and `deregister` of a socket with a selector, and `do_io`, through which every read, write, send, receive and accept passes (a backend that emulates edge triggering re-arms there). |
 //! | `net`, `uds`, `pipe` | creating sockets and pipes that are non-blocking and close-on-exec from birth. |
 //!
 //! Readiness is edge-triggered on every backend; modes (level, oneshot) will be added to
