@@ -20,7 +20,7 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 pub const QUIET: Duration = Duration::from_millis(150);
 
 /// Readiness a test expects for one token. `None` fields are not checked.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Expect {
     pub token: Token,
     pub readable: Option<bool>,
@@ -28,6 +28,19 @@ pub struct Expect {
     pub read_closed: Option<bool>,
     pub write_closed: Option<bool>,
     pub error: Option<bool>,
+}
+
+impl Default for Expect {
+    fn default() -> Expect {
+        Expect {
+            token: Token(0),
+            readable: None,
+            writable: None,
+            read_closed: None,
+            write_closed: None,
+            error: None,
+        }
+    }
 }
 
 impl Expect {
