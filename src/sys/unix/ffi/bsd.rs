@@ -246,7 +246,8 @@ pub(crate) struct sockaddr_un {
     pub(crate) sun_path: [u8; 104],
 }
 
-/// Room for any socket address the kernel may hand back: 128 bytes, 8-byte aligned.
+/// Room for any socket address the kernel may hand back, 8-byte aligned: 128 bytes, or 256 on
+/// OpenBSD.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct sockaddr_storage {
@@ -254,8 +255,13 @@ pub(crate) struct sockaddr_storage {
     pub(crate) ss_family: sa_family_t,
     pub(crate) ss_padding: [u8; 6],
     pub(crate) ss_align: i64,
-    pub(crate) ss_rest: [u8; 112],
+    pub(crate) ss_rest: [u8; STORAGE_REST],
 }
+
+#[cfg(not(target_os = "openbsd"))]
+const STORAGE_REST: usize = 112;
+#[cfg(target_os = "openbsd")]
+const STORAGE_REST: usize = 240;
 
 extern "C" {
     pub(crate) fn kqueue() -> c_int;
