@@ -32,6 +32,7 @@ fn syscall(result: ffi::c_int) -> io::Result<ffi::c_int> {
 
 /// Sets close-on-exec on an fd that could not be created with it (`FD_CLOEXEC`).
 #[cfg(not(target_os = "linux"))]
+#[cfg_attr(minimio_force_poll, allow(dead_code))]
 fn set_cloexec(fd: std::os::fd::RawFd) -> io::Result<()> {
     // SAFETY: F_SETFD takes one int argument, which we pass; a bad fd is reported as EBADF.
     syscall(unsafe { ffi::fcntl(fd, ffi::F_SETFD, ffi::FD_CLOEXEC) }).map(drop)

@@ -105,6 +105,7 @@ mod filters {
     pub(crate) const EVFILT_USER: KeventFilter = 8;
 }
 
+#[allow(unused_imports)] // unused when the poll(2) backend is forced
 pub(crate) use self::filters::*;
 
 pub(crate) const EV_ADD: KeventFlags = 0x1;

@@ -64,14 +64,17 @@ pub(crate) use self::kqueue::{event, Event, Events, Selector};
     )
 ))]
 #[cfg_attr(
-    not(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-    )),
+    any(
+        minimio_force_poll,
+        not(any(
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly",
+        ))
+    ),
     allow(dead_code)
 )]
 mod kqueue_rules;

@@ -387,6 +387,18 @@ const READ_HANG_UP: ffi::c_short = ffi::POLLRDHUP;
 #[cfg(not(target_os = "linux"))]
 const READ_HANG_UP: ffi::c_short = 0;
 
+/// Whether `revents` say the peer shut down its writing side (Linux only; elsewhere a read
+/// returning 0 is the only sign).
+#[cfg(target_os = "linux")]
+fn peer_shut_down(revents: ffi::c_short) -> bool {
+    revents & ffi::POLLIN != 0 && revents & ffi::POLLRDHUP != 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn peer_shut_down(_: ffi::c_short) -> bool {
+    false
+}
+
 /// What to ask `poll` for. Errors and hang-ups (`POLLERR`, `POLLHUP`) are reported regardless.
 fn poll_bits(interests: Interest) -> ffi::c_short {
     let mut bits = 0;
@@ -562,8 +574,7 @@ pub(crate) mod event {
 
     /// A hang-up, or (on Linux) the peer's half-close reported with data direction in.
     pub(crate) fn is_read_closed(event: &Event) -> bool {
-        let bits = event.revents;
-        bits & POLLHUP != 0 || (bits & POLLIN != 0 && bits & super::READ_HANG_UP != 0)
+        event.revents & POLLHUP != 0 || super::peer_shut_down(event.revents)
     }
 
     /// A hang-up, an error on a writable source, or an error alone.
