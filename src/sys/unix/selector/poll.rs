@@ -343,9 +343,14 @@ fn report_ready(state: &mut State, ready: &[ffi::pollfd], ids: &[u64], events: &
             continue;
         }
         // Interests disarmed or removed while poll slept are not reported.
-        let reported = pollfd.revents & (registration.armed | ffi::POLLERR | ffi::POLLHUP);
+        let mut reported = pollfd.revents & registration.armed;
         if reported == 0 {
             continue;
+        }
+        // Asked for the half-close alone (data was reported already), poll leaves out POLLIN;
+        // but the end of the stream is something to read, as epoll says.
+        if reported & READ_HANG_UP != 0 {
+            reported |= ffi::POLLIN;
         }
         if events.len() == events.capacity() {
             state.next_first = index;
@@ -360,15 +365,19 @@ fn report_ready(state: &mut State, ready: &[ffi::pollfd], ids: &[u64], events: &
     }
 }
 
-/// Which armed bits a report uses up. An error or hang-up is reported whatever the array asks
-/// for, so after one the fd leaves the array altogether until re-armed; otherwise each reported
-/// direction is disarmed on its own.
+/// Which armed bits a report uses up: each reported bit, on its own, so that what is still armed
+/// can bring news later. A peer's half-close (`POLLRDHUP`) ends reading for good, and an error
+/// or hang-up (which `poll` reports whatever the array asks for, and keeps reporting) takes the
+/// fd out of the array altogether until it is re-armed.
 fn disarmed_by(reported: ffi::c_short) -> ffi::c_short {
     if reported & (ffi::POLLERR | ffi::POLLHUP) != 0 {
         return !0;
     }
     let mut bits = 0;
-    if reported & (ffi::POLLIN | READ_HANG_UP) != 0 {
+    if reported & ffi::POLLIN != 0 {
+        bits |= ffi::POLLIN;
+    }
+    if reported & READ_HANG_UP != 0 {
         bits |= ffi::POLLIN | READ_HANG_UP;
     }
     if reported & ffi::POLLPRI != 0 {
@@ -399,9 +408,12 @@ fn peer_shut_down(_: ffi::c_short) -> bool {
     false
 }
 
-/// What to ask `poll` for. Errors and hang-ups (`POLLERR`, `POLLHUP`) are reported regardless.
+/// What to watch for. `poll` reports errors and hang-ups (`POLLERR`, `POLLHUP`) whatever it is
+/// asked, so their bits in the array change nothing for the kernel; here they mark that the fd
+/// must stay in the array to hear about them, even once its other interests are disarmed (a
+/// pipe's writer learns that its reader is gone, as under epoll, without writing first).
 fn poll_bits(interests: Interest) -> ffi::c_short {
-    let mut bits = 0;
+    let mut bits = ffi::POLLERR | ffi::POLLHUP;
     if interests.is_readable() {
         bits |= ffi::POLLIN | READ_HANG_UP;
     }
@@ -640,7 +652,11 @@ mod tests {
     #[test]
     fn a_report_disarms_only_its_own_direction() {
         let rw = poll_bits(Interest::READABLE | Interest::WRITABLE);
-        assert_eq!(disarmed_by(ffi::POLLIN) & rw, ffi::POLLIN | READ_HANG_UP);
+        assert_eq!(disarmed_by(ffi::POLLIN) & rw, ffi::POLLIN);
+        assert_eq!(
+            disarmed_by(ffi::POLLIN | READ_HANG_UP) & rw,
+            ffi::POLLIN | READ_HANG_UP
+        );
         assert_eq!(disarmed_by(ffi::POLLOUT) & rw, ffi::POLLOUT);
         assert_eq!(rw & !disarmed_by(ffi::POLLHUP), 0);
         assert_eq!(rw & !disarmed_by(ffi::POLLOUT | ffi::POLLERR), 0);
@@ -655,7 +671,35 @@ mod tests {
         report_ready(&mut state, &[ready(7, ffi::POLLIN)], &[1], &mut events);
         assert_eq!(events.len(), 1);
         assert!(event::is_readable(&events[0]) && !event::is_writable(&events[0]));
-        assert_eq!(state.registrations[&7].armed, ffi::POLLOUT);
+        let still_armed = ffi::POLLOUT | READ_HANG_UP | ffi::POLLERR | ffi::POLLHUP;
+        assert_eq!(state.registrations[&7].armed, still_armed);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_half_close_after_data_is_still_reported_as_the_end_of_the_stream() {
+        let mut state = State::default();
+        state
+            .registrations
+            .insert(7, registration(1, poll_bits(Interest::READABLE)));
+        let mut events = Vec::with_capacity(4);
+        report_ready(&mut state, &[ready(7, ffi::POLLIN)], &[1], &mut events);
+        events.clear();
+        report_ready(&mut state, &[ready(7, ffi::POLLRDHUP)], &[1], &mut events);
+        assert!(event::is_readable(&events[0]) && event::is_read_closed(&events[0]));
+    }
+
+    #[test]
+    fn errors_are_heard_after_every_interest_was_reported() {
+        let mut state = State::default();
+        state
+            .registrations
+            .insert(3, registration(1, poll_bits(Interest::WRITABLE)));
+        let mut events = Vec::with_capacity(4);
+        report_ready(&mut state, &[ready(3, ffi::POLLOUT)], &[1], &mut events);
+        report_ready(&mut state, &[ready(3, ffi::POLLERR)], &[1], &mut events);
+        assert!(event::is_error(&events[1]) && event::is_write_closed(&events[1]));
+        assert_eq!(state.registrations[&3].armed, 0);
     }
 
     #[test]
