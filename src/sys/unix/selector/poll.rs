@@ -349,7 +349,7 @@ fn report_ready(state: &mut State, ready: &[ffi::pollfd], ids: &[u64], events: &
         }
         // Asked for the half-close alone (data was reported already), poll leaves out POLLIN;
         // but the end of the stream is something to read, as epoll says.
-        if reported & READ_HANG_UP != 0 {
+        if read_hung_up(reported) {
             reported |= ffi::POLLIN;
         }
         if events.len() == events.capacity() {
@@ -377,7 +377,7 @@ fn disarmed_by(reported: ffi::c_short) -> ffi::c_short {
     if reported & ffi::POLLIN != 0 {
         bits |= ffi::POLLIN;
     }
-    if reported & READ_HANG_UP != 0 {
+    if read_hung_up(reported) {
         bits |= ffi::POLLIN | READ_HANG_UP;
     }
     if reported & ffi::POLLPRI != 0 {
@@ -396,16 +396,21 @@ const READ_HANG_UP: ffi::c_short = ffi::POLLRDHUP;
 #[cfg(not(target_os = "linux"))]
 const READ_HANG_UP: ffi::c_short = 0;
 
-/// Whether `revents` say the peer shut down its writing side (Linux only; elsewhere a read
-/// returning 0 is the only sign).
+/// Whether `revents` include the peer's half-close (`POLLRDHUP`, Linux only).
 #[cfg(target_os = "linux")]
-fn peer_shut_down(revents: ffi::c_short) -> bool {
-    revents & ffi::POLLIN != 0 && revents & ffi::POLLRDHUP != 0
+fn read_hung_up(revents: ffi::c_short) -> bool {
+    revents & ffi::POLLRDHUP != 0
 }
 
 #[cfg(not(target_os = "linux"))]
-fn peer_shut_down(_: ffi::c_short) -> bool {
+fn read_hung_up(_: ffi::c_short) -> bool {
     false
+}
+
+/// Whether `revents` say the peer shut down its writing side; elsewhere than on Linux a read
+/// returning 0 is the only sign.
+fn peer_shut_down(revents: ffi::c_short) -> bool {
+    revents & ffi::POLLIN != 0 && read_hung_up(revents)
 }
 
 /// What to watch for. `poll` reports errors and hang-ups (`POLLERR`, `POLLHUP`) whatever it is
