@@ -26,7 +26,8 @@
 //!
 //! **Closing without deregistering.** An epoll or kqueue registration dies with its file; here it
 //! would linger, so `poll` answering `POLLNVAL` (not an open fd) removes it, and minimio's own
-//! sources deregister themselves when dropped. A `SourceFd` whose fd is closed and whose number is
+//! sources deregister themselves when dropped (also when turned into their `std` type or a raw
+//! fd, which under epoll would stay registered). A `SourceFd` whose fd is closed and whose number is
 //! reused before the next `poll` is indistinguishable from the new file: deregister it first.
 
 use std::collections::HashMap;
@@ -221,7 +222,8 @@ impl Shared {
         if state.registrations.contains_key(&fd) {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
-                "the fd is already registered with this Poll",
+                "the fd is already registered with this Poll (or was closed without being \
+                 deregistered, which the poll(2) backend cannot notice before its next poll)",
             ));
         }
         let id = state.next_id;
