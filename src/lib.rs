@@ -118,6 +118,9 @@
 //!   `AlreadyExists` in release builds too (mio checks only in debug builds); a socket whose
 //!   queue has been dropped may be registered again.
 //! - Polling into an [`Events`] with zero capacity is `InvalidInput`.
+//! - Under kqueue and poll(2) too, registering an fd twice (also through a
+//!   [`SourceFd`](unix::SourceFd)) is `AlreadyExists`, and re-registering or deregistering one
+//!   that is not registered is `NotFound`, as epoll says; mio's kqueue backend accepts both.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]

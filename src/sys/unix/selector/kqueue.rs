@@ -48,9 +48,23 @@ pub(crate) type Events = Vec<Event>;
 #[derive(Debug)]
 pub(crate) struct Selector {
     kq: OwnedFd,
-    /// Every fd registered through this selector, with its token. An entry can outlive its
-    /// knotes (the fd was closed without deregistering); [`Selector::has_knotes`] tells.
-    registered: Mutex<HashMap<RawFd, Token>>,
+    /// Every fd registered through this selector. An entry can outlive its knotes (the fd was
+    /// closed without deregistering); [`Selector::is_live`] tells.
+    registered: Mutex<HashMap<RawFd, Registration>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Registration {
+    token: Token,
+    interests: Interest,
+}
+
+impl Registration {
+    /// Whether the registration made knotes. One for AIO or LIO alone makes none: those
+    /// completions are tied to the queue by each request, not by registering.
+    fn has_knotes(self) -> bool {
+        self.interests.is_readable() || self.interests.is_writable()
+    }
 }
 
 impl Selector {
@@ -74,7 +88,7 @@ impl Selector {
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         let mut registered = self.lock();
         if let Some(&current) = registered.get(&fd) {
-            if self.has_knotes(fd, current)? {
+            if self.is_live(fd, current)? {
                 return Err(io::Error::new(
                     io::ErrorKind::AlreadyExists,
                     "the fd is already registered with this Poll",
@@ -82,7 +96,7 @@ impl Selector {
             }
         }
         self.apply(fd, token, &rules::set_interest(interests))?;
-        registered.insert(fd, token);
+        registered.insert(fd, Registration { token, interests });
         Ok(())
     }
 
@@ -96,12 +110,12 @@ impl Selector {
     ) -> io::Result<()> {
         let mut registered = self.lock();
         let current = *registered.get(&fd).ok_or_else(not_registered)?;
-        if !self.has_knotes(fd, current)? {
+        if !self.is_live(fd, current)? {
             registered.remove(&fd);
             return Err(not_registered());
         }
         self.apply(fd, token, &rules::set_interest(interests))?;
-        registered.insert(fd, token);
+        registered.insert(fd, Registration { token, interests });
         Ok(())
     }
 
@@ -109,16 +123,23 @@ impl Selector {
     /// After it returns, no later `kevent` reports the fd.
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
         let mut registered = self.lock();
-        registered.remove(&fd).ok_or_else(not_registered)?;
+        let current = registered.remove(&fd).ok_or_else(not_registered)?;
+        if !current.has_knotes() {
+            return Ok(());
+        }
         let receipts = self.submit(fd as usize, Token(0), &rules::REMOVE)?;
         rules::removed(&receipts)
     }
 
-    /// Whether the knotes of `fd`, registered with `token`, still exist. The probe rewrites
-    /// `udata`, so it carries the knotes' own token.
-    fn has_knotes(&self, fd: RawFd, token: Token) -> io::Result<bool> {
+    /// Whether a recorded registration still holds, that is, whether its knotes still exist.
+    /// The probe rewrites `udata`, so it carries the knotes' own token. A registration without
+    /// knotes leaves nothing to ask the kernel about, and is taken at its word.
+    fn is_live(&self, fd: RawFd, registration: Registration) -> io::Result<bool> {
+        if !registration.has_knotes() {
+            return Ok(true);
+        }
         loop {
-            let receipts = self.submit(fd as usize, token, &rules::PROBE)?;
+            let receipts = self.submit(fd as usize, registration.token, &rules::PROBE)?;
             // A receipt is missing only if a signal cut the call short; probing is harmless to
             // repeat, so ask again.
             if let Some(found) = rules::probe_found(&receipts)? {
@@ -171,7 +192,7 @@ impl Selector {
         Ok(rules::receipts(changes, &slots.map(|slot| report(&slot))))
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<RawFd, Token>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<RawFd, Registration>> {
         // Nothing panics while holding the lock, so a poisoned map is still consistent.
         self.registered
             .lock()
