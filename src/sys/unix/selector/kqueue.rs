@@ -95,7 +95,12 @@ impl Selector {
                 ));
             }
         }
-        self.apply(fd, token, &rules::set_interest(interests))?;
+        if let Err(err) = self.apply(fd, token, &rules::set_interest(interests)) {
+            // One direction may have been added before the other failed; a failed register
+            // must leave nothing behind. (Removing what is not there only yields ENOENT.)
+            let _ = self.submit(fd as usize, token, &rules::REMOVE);
+            return Err(err);
+        }
         registered.insert(fd, Registration { token, interests });
         Ok(())
     }
@@ -184,8 +189,8 @@ impl Selector {
         });
         match result {
             Ok(_) => {}
-            // "When kevent() fails with EINTR, all changes in the changelist have been
-            // applied" (FreeBSD's manual); the slots say which receipts were written.
+            // kevent(2) promises that a call failing with EINTR has applied every change; the
+            // slots say which receipts were written.
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => return Err(err),
         }
