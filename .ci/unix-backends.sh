@@ -5,8 +5,9 @@
 # - every kqueue target is compiled with clippy, tests included, which also compiles the FFI
 #   layout proof for that target (nothing is run: there is no kqueue machine);
 # - the tier-3 kqueue targets (OpenBSD, DragonFly) the same way on nightly with -Zbuild-std;
-# - the poll(2) backend is selected with --cfg minimio_force_poll and the whole test suite runs
-#   against it, in a target directory of its own so the default build stays cached.
+# - the poll(2) backend is selected with --cfg minimio_force_poll and the whole test suite and
+#   the book's demo run against it, in a target directory of its own so the default build stays
+#   cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,6 +64,9 @@ done
 
 step "poll(2) backend: the whole test suite"
 RUSTFLAGS="${FORCE_POLL[*]}" CARGO_TARGET_DIR="$POLL_TARGET_DIR" cargo test
+
+step "poll(2) backend: the book's demo"
+RUSTFLAGS="${FORCE_POLL[*]}" CARGO_TARGET_DIR="$POLL_TARGET_DIR" bash .ci/demo-order.sh
 
 echo
 echo "Unix backends passed"
