@@ -5,8 +5,9 @@
 //! 0xffff, and kqueue is the event interface. Where they differ, the item is declared once per
 //! system, next to its siblings, so each difference can be read in one place:
 //!
-//! - `struct kevent`: Darwin packs it to 4 bytes; FreeBSD 12+ appends `ext[4]`; NetBSD widens `filter` and `flags` to 32
-//!   bits and numbers its filters from 0; Darwin and DragonFly type `data` as `intptr_t`.
+//! - `struct kevent`: Darwin packs it to 4 bytes; FreeBSD 12+ appends `ext[4]`; NetBSD widens
+//!   `filter` and `flags` to 32 bits and numbers its filters from 0; Darwin and DragonFly type
+//!   `data` as `intptr_t`.
 //! - Darwin has no `SOCK_NONBLOCK`, `SOCK_CLOEXEC`, `accept4` or `pipe2`: its sockets and pipes
 //!   are made first and then switched with `fcntl`, and its sockets get `SO_NOSIGPIPE` because it
 //!   has no `MSG_NOSIGNAL` either.

@@ -11,11 +11,11 @@
 //!
 //! **Edge triggering is emulated.** poll is level-triggered: a readable socket is reported by
 //! every call until it is drained. To give the edge-triggered contract of the other backends,
-//! an interest is *disarmed* once reported (left out of the array) and *re-armed* when the program
-//! has done what an edge-triggered program must do anyway: an I/O call on the source returned
-//! `WouldBlock` (minimio's own sockets and pipes pass every call through
-//! [`IoSourceState::do_io`]), or the source was re-registered. A [`SourceFd`](crate::unix::SourceFd)
-//! performs no I/O that minimio sees, so only `reregister` re-arms it; mio's poll backend has the
+//! an interest is *disarmed* once reported (left out of the array) and *re-armed* when the
+//! program has done what an edge-triggered program must do anyway: an I/O call on the source
+//! returned `WouldBlock` (minimio's own sockets and pipes pass every call through
+//! [`IoSourceState::do_io`]), or the source was re-registered. A
+//! [`SourceFd`](crate::unix::SourceFd) performs no I/O that minimio sees, so only `reregister` re-arms it; mio's poll backend has the
 //! same rule. Re-arming on `WouldBlock` rather than on every call keeps a busy reader from making
 //! a system call per read to wake the poller. While data interests are disarmed, the array still
 //! asks about what no read or write can drain, each reported once: a peer's half-close
@@ -30,8 +30,8 @@
 //! **Closing without deregistering.** An epoll or kqueue registration dies with its file; here it
 //! would linger, so `poll` answering `POLLNVAL` (not an open fd) removes it, and minimio's own
 //! sources deregister themselves when dropped (also when turned into their `std` type or a raw
-//! fd, which under epoll would stay registered). A `SourceFd` whose fd is closed and whose number is
-//! reused before the next `poll` is indistinguishable from the new file: deregister it first.
+//! fd, which under epoll would stay registered). A `SourceFd` whose fd is closed and whose number
+//! is reused before the next `poll` is indistinguishable from the new file: deregister it first.
 
 use std::collections::HashMap;
 use std::fs::File;

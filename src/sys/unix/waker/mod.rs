@@ -17,7 +17,7 @@ pub(crate) use self::eventfd::Waker;
 ))]
 pub(crate) use super::selector::Waker;
 
-// NetBSD has EVFILT_USER only since release 10 and OpenBSD only in its newest releases.
+// NetBSD and OpenBSD added EVFILT_USER only in recent releases; a pipe works on all of them.
 #[cfg(any(target_os = "netbsd", target_os = "openbsd"))]
 mod pipe;
 #[cfg(any(target_os = "netbsd", target_os = "openbsd"))]
