@@ -15,12 +15,13 @@
 //! program has done what an edge-triggered program must do anyway: an I/O call on the source
 //! returned `WouldBlock` (minimio's own sockets and pipes pass every call through
 //! [`IoSourceState::do_io`]), or the source was re-registered. A
-//! [`SourceFd`](crate::unix::SourceFd) performs no I/O that minimio sees, so only `reregister` re-arms it; mio's poll backend has the
-//! same rule. Re-arming on `WouldBlock` rather than on every call keeps a busy reader from making
-//! a system call per read to wake the poller. While data interests are disarmed, the array still
-//! asks about what no read or write can drain, each reported once: a peer's half-close
-//! (`POLLRDHUP`, Linux only), an error, a hang-up. So a peer that sends and then closes is heard,
-//! as under epoll, even if the program has not yet read the data.
+//! [`SourceFd`](crate::unix::SourceFd) performs no I/O that minimio sees, so only `reregister`
+//! re-arms it; mio's poll backend has the same rule. Re-arming on `WouldBlock` rather than on
+//! every call keeps a busy reader from making a system call per read to wake the poller. While
+//! data interests are disarmed, the array still asks about what no read or write can drain, each
+//! reported once: a peer's half-close (`POLLRDHUP`, Linux only), an error, a hang-up. So a peer
+//! that sends and then closes is heard, as under epoll, even if the program has not yet read
+//! the data.
 //!
 //! **Changes while `poll` sleeps.** The sleeping thread's array is a copy, so every change to the
 //! map made while a thread is inside `poll` (register, reregister, deregister, re-arm, wake) also
