@@ -124,21 +124,43 @@ impl Context {
     }
 }
 
-/// Runs one measurement of `scenario` with library `L`; returns its rate.
-fn measure<L: EventLoop>(scenario: &Scenario, context: &mut Context) -> io::Result<f64> {
-    let work = scenario.work;
-    match scenario.kind {
-        Kind::PingPong { pairs } => ping_pong::run::<L>(pairs, work),
-        Kind::Pump => pump::run::<L>(work),
-        Kind::Accept => accept::run::<L>((work as usize).div_ceil(accept::BATCH)),
-        Kind::Waker => waker::run::<L>(work),
-        Kind::ManyWakers { threads } => waker::run_many::<L>(threads, work / threads as u64),
-        Kind::Churn => churn::run::<L>(work),
-        Kind::Idle { idle: count } => idle::run::<L>(context.idle_sockets(count)?, work),
-    }
+/// One measurement's throughput: units of the scenario's result per second of wall-clock time,
+/// and per second of CPU time spent by the process.
+#[derive(Clone, Copy, Debug)]
+pub struct Rates {
+    pub wall: f64,
+    pub cpu: f64,
 }
 
-pub type Measure = fn(&Scenario, &mut Context) -> io::Result<f64>;
+/// Runs one measurement of `scenario` with library `L`.
+fn measure<L: EventLoop>(scenario: &Scenario, context: &mut Context) -> io::Result<Rates> {
+    let work = scenario.work;
+    let (timing, units) = match scenario.kind {
+        Kind::PingPong { pairs } => (ping_pong::run::<L>(pairs, work)?, work as f64),
+        Kind::Pump => (pump::run::<L>(work)?, work as f64 / (1u64 << 30) as f64),
+        Kind::Accept => {
+            let batches = (work as usize).div_ceil(accept::BATCH);
+            (accept::run::<L>(batches)?, (batches * accept::BATCH) as f64)
+        }
+        Kind::Waker => (waker::run::<L>(work)?, work as f64),
+        Kind::ManyWakers { threads } => {
+            let per_thread = work / threads as u64;
+            let timing = waker::run_many::<L>(threads, per_thread)?;
+            (timing, (per_thread * threads as u64) as f64)
+        }
+        Kind::Churn => (churn::run::<L>(work)?, work as f64),
+        Kind::Idle { idle: count } => {
+            let timing = idle::run::<L>(context.idle_sockets(count)?, work)?;
+            (timing, work as f64)
+        }
+    };
+    Ok(Rates {
+        wall: units / timing.wall.as_secs_f64(),
+        cpu: units / timing.cpu.as_secs_f64().max(1e-9),
+    })
+}
+
+pub type Measure = fn(&Scenario, &mut Context) -> io::Result<Rates>;
 
 /// The libraries, in the order every round runs them; minimio first, the floor last.
 pub const LIBRARIES: [(&str, Measure); 4] = [

@@ -12,6 +12,7 @@ mod report;
 mod runner;
 mod scenarios;
 mod sockets;
+mod stopwatch;
 mod syscalls;
 
 use std::io;
@@ -20,6 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use catalogue::{catalogue, Kind, Scenario};
 use report::Setting;
+use runner::Clock;
 
 /// File descriptors kept free beside the idle sockets: 100 active pairs, listeners, loops,
 /// wakers and whatever the process already holds.
@@ -154,7 +156,14 @@ fn main() -> io::Result<()> {
         setting.cpu, setting.cores, setting.kernel, setting.date
     );
     if !outcomes.is_empty() {
-        println!("{}", report::table(&outcomes));
+        println!(
+            "By the wall clock:\n\n{}",
+            report::table(&outcomes, Clock::Wall)
+        );
+        println!(
+            "Per CPU-second of the benchmark process:\n\n{}",
+            report::table(&outcomes, Clock::Cpu)
+        );
     }
     if !counts.is_empty() {
         println!("{}", report::syscall_table(&counts));

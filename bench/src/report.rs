@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::catalogue::LIBRARIES;
-use crate::runner::{Outcome, Summary};
+use crate::runner::{Clock, Outcome, Summary};
 use crate::syscalls::SyscallCount;
 
 /// Where and how the numbers were taken.
@@ -29,7 +29,7 @@ pub fn human(rate: f64) -> String {
     }
 }
 
-pub fn table(outcomes: &[Outcome]) -> String {
+pub fn table(outcomes: &[Outcome], clock: Clock) -> String {
     let mut out = String::new();
     let peers = &LIBRARIES[1..];
     let _ = write!(out, "| scenario | unit |");
@@ -49,10 +49,10 @@ pub fn table(outcomes: &[Outcome]) -> String {
             outcome.scenario.name,
             outcome.scenario.rate_unit()
         );
-        for Summary { median, min, max } in outcome.summaries() {
+        for Summary { median, min, max } in outcome.summaries(clock) {
             let _ = write!(out, " {} ({}–{}) |", human(median), human(min), human(max));
         }
-        for ratio in &outcome.ratios()[1..] {
+        for ratio in &outcome.ratios(clock)[1..] {
             let _ = write!(out, " {ratio:.3}× |");
         }
         out.push('\n');
@@ -136,17 +136,24 @@ pub fn json(setting: &Setting, outcomes: &[Outcome], counts: &[SyscallCount]) ->
         let _ = writeln!(out, "      \"work_per_measurement\": {},", scenario.work);
         let _ = writeln!(out, "      \"work_unit\": {},", json_string(scenario.unit));
         out.push_str("      \"libraries\": {\n");
-        let summaries = outcome.summaries();
-        let ratios = outcome.ratios();
         for (i, (library, _)) in LIBRARIES.iter().enumerate() {
-            let Summary { median, min, max } = summaries[i];
+            let by_clock: Vec<String> = [(Clock::Wall, "wall"), (Clock::Cpu, "cpu")]
+                .into_iter()
+                .map(|(clock, name)| {
+                    let Summary { median, min, max } = outcome.summaries(clock)[i];
+                    format!(
+                        "\"{name}\": {{\"median\": {median:.6}, \"min\": {min:.6}, \
+                         \"max\": {max:.6}, \"minimio_ratio\": {:.4}, \"samples\": {}}}",
+                        outcome.ratios(clock)[i],
+                        json_numbers(&outcome.rates(i, clock))
+                    )
+                })
+                .collect();
             let _ = write!(
                 out,
-                "        {}: {{\"median\": {median:.6}, \"min\": {min:.6}, \"max\": {max:.6}, \
-                 \"minimio_ratio\": {:.4}, \"samples\": {}}}",
+                "        {}: {{{}}}",
                 json_string(library),
-                ratios[i],
-                json_numbers(&outcome.samples[i])
+                by_clock.join(", ")
             );
             out.push_str(if i + 1 < LIBRARIES.len() { ",\n" } else { "\n" });
         }
@@ -184,12 +191,13 @@ pub fn json(setting: &Setting, outcomes: &[Outcome], counts: &[SyscallCount]) ->
 
 const COLOURS: [&str; 4] = ["#d9480f", "#1971c2", "#2f9e44", "#868e96"];
 
-/// Bars per scenario and library. Scenarios have different units, so each group is drawn
-/// relative to its fastest library, with the median written on every bar.
+/// Bars per scenario and library, one panel by the wall clock and one per CPU-second.
+/// Scenarios have different units, so each group is drawn relative to its fastest library,
+/// with the median written on every bar.
 pub fn svg(setting: &Setting, outcomes: &[Outcome]) -> String {
-    let (group_width, bar_width, chart_height, top, left) = (148.0, 30.0, 240.0, 60.0, 40.0);
+    let (group_width, left, panel_height) = (148.0, 40.0, 340.0);
     let width = left * 2.0 + group_width * outcomes.len() as f64;
-    let height = top + chart_height + 110.0;
+    let height = 60.0 + 2.0 * panel_height + 30.0;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -200,7 +208,7 @@ pub fn svg(setting: &Setting, outcomes: &[Outcome]) -> String {
     let _ = writeln!(
         out,
         "<text x=\"{left}\" y=\"22\" font-size=\"15\">minimio vs mio, polling and a raw epoll \
-         loop: median of {} alternating rounds, bar height relative to the fastest</text>",
+         loop: medians of {} alternating rounds; bars relative to the fastest library</text>",
         setting.rounds
     );
     let _ = writeln!(
@@ -211,9 +219,17 @@ pub fn svg(setting: &Setting, outcomes: &[Outcome]) -> String {
         xml(&setting.kernel),
         xml(&setting.date)
     );
+    let panels = [
+        (Clock::Wall, "by the wall clock (per second)"),
+        (Clock::Cpu, "per CPU-second used by the benchmark process"),
+    ];
+    for (index, (clock, title)) in panels.into_iter().enumerate() {
+        let top = 60.0 + panel_height * index as f64;
+        panel(&mut out, outcomes, clock, title, top, left, width);
+    }
     for (i, (library, _)) in LIBRARIES.iter().enumerate() {
         let x = left + 150.0 * i as f64;
-        let y = height - 18.0;
+        let y = height - 14.0;
         let _ = writeln!(
             out,
             "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>\
@@ -223,14 +239,30 @@ pub fn svg(setting: &Setting, outcomes: &[Outcome]) -> String {
             x + 16.0
         );
     }
-    let base = top + chart_height;
+    out.push_str("</svg>\n");
+    out
+}
+
+fn panel(
+    out: &mut String,
+    outcomes: &[Outcome],
+    clock: Clock,
+    title: &str,
+    top: f64,
+    left: f64,
+    width: f64,
+) {
+    let (group_width, bar_width, chart_height) = (148.0, 30.0, 240.0);
+    let base = top + 30.0 + chart_height;
     let _ = writeln!(
         out,
-        "<line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#333\"/>",
+        "<text x=\"{left}\" y=\"{}\" font-size=\"13\">{title}</text>\
+         <line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#333\"/>",
+        top + 14.0,
         width - left
     );
     for (g, outcome) in outcomes.iter().enumerate() {
-        let summaries = outcome.summaries();
+        let summaries = outcome.summaries(clock);
         let best = summaries.iter().map(|s| s.median).fold(0.0, f64::max);
         let group_x = left + group_width * g as f64 + 8.0;
         for (i, summary) in summaries.iter().enumerate() {
@@ -259,8 +291,6 @@ pub fn svg(setting: &Setting, outcomes: &[Outcome]) -> String {
             outcome.scenario.rate_unit()
         );
     }
-    out.push_str("</svg>\n");
-    out
 }
 
 fn xml(text: &str) -> String {

@@ -3,14 +3,30 @@
 
 use std::io;
 
-use crate::catalogue::{Context, Kind, Scenario, LIBRARIES};
+use crate::catalogue::{Context, Kind, Rates, Scenario, LIBRARIES};
 
-/// The measurements of one scenario: for each library in [`LIBRARIES`] order, one rate per
-/// counted round.
+/// Which clock a rate was taken by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    Wall,
+    Cpu,
+}
+
+impl Clock {
+    pub fn of(self, rates: &Rates) -> f64 {
+        match self {
+            Clock::Wall => rates.wall,
+            Clock::Cpu => rates.cpu,
+        }
+    }
+}
+
+/// The measurements of one scenario: for each library in [`LIBRARIES`] order, one pair of
+/// rates per counted round.
 #[derive(Debug)]
 pub struct Outcome {
     pub scenario: Scenario,
-    pub samples: Vec<Vec<f64>>,
+    pub samples: Vec<Vec<Rates>>,
 }
 
 /// Median, smallest and largest of a set of rates.
@@ -40,16 +56,23 @@ impl Summary {
 }
 
 impl Outcome {
-    pub fn summaries(&self) -> Vec<Summary> {
-        self.samples
+    /// One library's rates by `clock`, round by round.
+    pub fn rates(&self, library: usize, clock: Clock) -> Vec<f64> {
+        self.samples[library]
             .iter()
-            .map(|samples| Summary::of(samples))
+            .map(|rates| clock.of(rates))
+            .collect()
+    }
+
+    pub fn summaries(&self, clock: Clock) -> Vec<Summary> {
+        (0..self.samples.len())
+            .map(|library| Summary::of(&self.rates(library, clock)))
             .collect()
     }
 
     /// minimio's median over each library's median (index 0 is minimio itself).
-    pub fn ratios(&self) -> Vec<f64> {
-        let summaries = self.summaries();
+    pub fn ratios(&self, clock: Clock) -> Vec<f64> {
+        let summaries = self.summaries(clock);
         summaries
             .iter()
             .map(|peer| summaries[0].median / peer.median)
@@ -66,10 +89,10 @@ pub fn run(scenarios: &[Scenario], warm_up: usize, rounds: usize) -> io::Result<
         eprint!("{:<16}", scenario.name);
         for round in 0..warm_up + rounds {
             for ((library, measure), samples) in LIBRARIES.iter().zip(&mut samples) {
-                let rate = measure(scenario, &mut context)
+                let rates = measure(scenario, &mut context)
                     .map_err(|err| io::Error::new(err.kind(), format!("{library}: {err}")))?;
                 if round >= warm_up {
-                    samples.push(rate);
+                    samples.push(rates);
                 }
             }
             eprint!(".");

@@ -2,24 +2,24 @@
 
 use std::io;
 use std::net;
-use std::time::Instant;
 
 use crate::event_loop::EventLoop;
 use crate::sockets::{loopback_listener, reset_on_close};
+use crate::stopwatch::{Stopwatch, Timing};
 
 /// Connections a batch opens before the loop accepts them: well under the listen backlog.
 pub const BATCH: usize = 64;
 const LISTENER: usize = 0;
 
-/// Connects, accepts and closes `batches * BATCH` connections; returns connections per second.
-pub fn run<L: EventLoop>(batches: usize) -> io::Result<f64> {
+/// Connects, accepts and closes `batches * BATCH` connections.
+pub fn run<L: EventLoop>(batches: usize) -> io::Result<Timing> {
     let listener = loopback_listener()?;
     let address = listener.local_addr()?;
     let mut listener = L::listener(listener);
     let mut event_loop = L::new()?;
     event_loop.register_listener(&mut listener, LISTENER)?;
 
-    let start = Instant::now();
+    let stopwatch = Stopwatch::start()?;
     for _ in 0..batches {
         let mut clients = Vec::with_capacity(BATCH);
         for _ in 0..BATCH {
@@ -47,6 +47,5 @@ pub fn run<L: EventLoop>(batches: usize) -> io::Result<f64> {
             }
         }
     }
-    let connections = (batches * BATCH) as f64;
-    Ok(connections / start.elapsed().as_secs_f64())
+    stopwatch.stop()
 }

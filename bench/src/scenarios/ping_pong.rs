@@ -3,10 +3,10 @@
 
 use std::io::{self, Read, Write};
 use std::net;
-use std::time::{Duration, Instant};
 
 use crate::event_loop::{EventLoop, Want};
 use crate::sockets::connected_pair;
+use crate::stopwatch::{Stopwatch, Timing};
 
 pub const MESSAGE_LEN: usize = 64;
 const MESSAGE: [u8; MESSAGE_LEN] = [0x5a; MESSAGE_LEN];
@@ -36,12 +36,12 @@ pub fn exchange<L: EventLoop>(
     event_loop: &mut L,
     ends: &mut [L::Stream],
     round_trips: u64,
-) -> io::Result<Duration> {
+) -> io::Result<Timing> {
     let mut partial = vec![0usize; ends.len()];
     let mut buf = [0u8; 4096];
     let mut completed = 0u64;
     let mut failure = None;
-    let start = Instant::now();
+    let stopwatch = Stopwatch::start()?;
     for client in ends.iter_mut().step_by(2) {
         send(client)?;
     }
@@ -70,7 +70,7 @@ pub fn exchange<L: EventLoop>(
             return Err(err);
         }
     }
-    Ok(start.elapsed())
+    stopwatch.stop()
 }
 
 /// Reads until `WouldBlock` (edge-triggered readiness requires it) and returns how many whole
@@ -99,11 +99,10 @@ fn send(end: &mut impl Write) -> io::Result<()> {
     }
 }
 
-/// Scenario 1: `pairs` pairs, `round_trips` round trips in total. Returns round trips per second.
-pub fn run<L: EventLoop>(pairs: usize, round_trips: u64) -> io::Result<f64> {
+/// Scenario 1: `pairs` pairs, `round_trips` round trips in total.
+pub fn run<L: EventLoop>(pairs: usize, round_trips: u64) -> io::Result<Timing> {
     let listener = crate::sockets::loopback_listener()?;
     let mut event_loop = L::new()?;
     let mut ends = connect_pairs(&mut event_loop, &listener, pairs)?;
-    let elapsed = exchange(&mut event_loop, &mut ends, round_trips)?;
-    Ok(round_trips as f64 / elapsed.as_secs_f64())
+    exchange(&mut event_loop, &mut ends, round_trips)
 }

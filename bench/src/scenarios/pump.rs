@@ -1,17 +1,17 @@
 //! Pump: one connection, bulk transfer with 64 KiB reads and writes, both ends on one loop.
 
 use std::io::{self, Read, Write};
-use std::time::Instant;
 
 use crate::event_loop::{EventLoop, Want};
 use crate::sockets::{connected_pair, loopback_listener};
+use crate::stopwatch::{Stopwatch, Timing};
 
 pub const BUFFER_LEN: usize = 64 * 1024;
 const WRITER: usize = 0;
 const READER: usize = 1;
 
-/// Moves `total` bytes and returns GiB per second.
-pub fn run<L: EventLoop>(total: u64) -> io::Result<f64> {
+/// Moves `total` bytes from one end to the other.
+pub fn run<L: EventLoop>(total: u64) -> io::Result<Timing> {
     let listener = loopback_listener()?;
     let (writer, reader) = connected_pair(&listener)?;
     let mut event_loop = L::new()?;
@@ -23,7 +23,7 @@ pub fn run<L: EventLoop>(total: u64) -> io::Result<f64> {
     let mut incoming = vec![0u8; BUFFER_LEN];
     let (mut sent, mut received) = (0u64, 0u64);
     let mut failure = None;
-    let start = Instant::now();
+    let stopwatch = Stopwatch::start()?;
     while received < total {
         event_loop.poll(None, |ready| {
             let outcome = match ready.token {
@@ -39,8 +39,7 @@ pub fn run<L: EventLoop>(total: u64) -> io::Result<f64> {
             return Err(err);
         }
     }
-    let gib = total as f64 / (1u64 << 30) as f64;
-    Ok(gib / start.elapsed().as_secs_f64())
+    stopwatch.stop()
 }
 
 /// Writes until the socket buffer is full (`WouldBlock`) or everything is sent.

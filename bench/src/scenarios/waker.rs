@@ -6,9 +6,9 @@ use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
-use std::time::Instant;
 
 use crate::event_loop::EventLoop;
+use crate::stopwatch::{Stopwatch, Timing};
 
 /// Polls until `flag` is raised, and lowers it. The event itself is not trusted: some libraries
 /// report a wake-up as an event, others only return from the wait.
@@ -19,8 +19,8 @@ fn wait_for<L: EventLoop>(event_loop: &mut L, flag: &AtomicBool) -> io::Result<(
     Ok(())
 }
 
-/// Two threads, `round_trips` wake-and-answer round trips; returns round trips per second.
-pub fn run<L: EventLoop>(round_trips: u64) -> io::Result<f64> {
+/// Two threads, `round_trips` wake-and-answer round trips.
+pub fn run<L: EventLoop>(round_trips: u64) -> io::Result<Timing> {
     let ping = Arc::new(AtomicBool::new(false));
     let pong = Arc::new(AtomicBool::new(false));
     let mut own_loop = L::new()?;
@@ -49,20 +49,20 @@ pub fn run<L: EventLoop>(round_trips: u64) -> io::Result<f64> {
         return Err(answerer.join().expect("answerer panicked").unwrap_err());
     };
 
-    let start = Instant::now();
+    let stopwatch = Stopwatch::start()?;
     for _ in 0..round_trips {
         ping.store(true, Ordering::Release);
         L::wake(&answer_waker)?;
         wait_for(&mut own_loop, &pong)?;
     }
-    let elapsed = start.elapsed();
+    let timing = stopwatch.stop()?;
     answerer.join().expect("answerer panicked")?;
-    Ok(round_trips as f64 / elapsed.as_secs_f64())
+    Ok(timing)
 }
 
 /// `threads` threads share one loop's waker; each asks, the loop answers each through the
-/// asker's own loop, `per_thread` times. Returns round trips per second over all threads.
-pub fn run_many<L: EventLoop>(threads: usize, per_thread: u64) -> io::Result<f64> {
+/// asker's own loop, `per_thread` times.
+pub fn run_many<L: EventLoop>(threads: usize, per_thread: u64) -> io::Result<Timing> {
     assert!(threads <= 64, "one bit per thread in the request mask");
     let mut hub = L::new()?;
     let hub_waker = Arc::new(hub.waker()?);
@@ -104,7 +104,7 @@ pub fn run_many<L: EventLoop>(threads: usize, per_thread: u64) -> io::Result<f64
     start_line.wait();
 
     let total = threads as u64 * per_thread;
-    let start = Instant::now();
+    let stopwatch = Stopwatch::start()?;
     let mut served = 0;
     while served < total {
         hub.poll(None, |_| {})?;
@@ -120,9 +120,9 @@ pub fn run_many<L: EventLoop>(threads: usize, per_thread: u64) -> io::Result<f64
             served += 1;
         }
     }
-    let elapsed = start.elapsed();
+    let timing = stopwatch.stop()?;
     for asker in askers {
         asker.join().expect("asking thread panicked")?;
     }
-    Ok(total as f64 / elapsed.as_secs_f64())
+    Ok(timing)
 }
