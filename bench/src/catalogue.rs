@@ -50,7 +50,7 @@ impl Scenario {
     }
 }
 
-/// Every scenario, with work sized so a full measurement takes a few tenths of a second here
+/// Every scenario, with work sized so a full measurement takes one or two tenths of a second here
 /// and a quick one a few milliseconds. `idle_max` is the most idle sockets the fd limit allows.
 pub fn catalogue(quick: bool, idle_max: usize) -> Vec<Scenario> {
     let scale = |full: u64| if quick { (full / 200).max(16) } else { full };
@@ -59,34 +59,34 @@ pub fn catalogue(quick: bool, idle_max: usize) -> Vec<Scenario> {
             "ping-pong-1",
             Kind::PingPong { pairs: 1 },
             "round trips",
-            scale(40_000),
+            scale(20_000),
         ),
         Scenario::new(
             "ping-pong-100",
             Kind::PingPong { pairs: 100 },
             "round trips",
-            scale(100_000),
+            scale(50_000),
         ),
         Scenario::new(
             "ping-pong-1000",
             Kind::PingPong { pairs: 1000 },
             "round trips",
-            scale(100_000),
+            scale(50_000),
         ),
-        Scenario::new("pump", Kind::Pump, "bytes", scale(1 << 30)),
-        Scenario::new("accept", Kind::Accept, "connections", scale(10_240)),
-        Scenario::new("waker", Kind::Waker, "round trips", scale(40_000)),
+        Scenario::new("pump", Kind::Pump, "bytes", scale(1 << 29)),
+        Scenario::new("accept", Kind::Accept, "connections", scale(5_120)),
+        Scenario::new("waker", Kind::Waker, "round trips", scale(20_000)),
         Scenario::new(
             "waker-8",
             Kind::ManyWakers { threads: 8 },
             "round trips",
-            scale(40_000),
+            scale(24_000),
         ),
         Scenario::new(
             "churn",
             Kind::Churn,
             "register+deregister pairs",
-            scale(200_000),
+            scale(100_000),
         ),
     ];
     let mut idle_counts = vec![0, 10_000, 100_000.min(idle_max)];
@@ -98,7 +98,7 @@ pub fn catalogue(quick: bool, idle_max: usize) -> Vec<Scenario> {
             format!("idle-{idle}"),
             kind,
             "round trips",
-            scale(100_000),
+            scale(50_000),
         ));
     }
     list
