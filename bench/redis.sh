@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
 REQUESTS=${REQUESTS:-1000000}
 PORT=${PORT:-16379}
-for tool in redis-benchmark redis-server; do
+for tool in redis-benchmark redis-cli redis-server; do
   command -v "$tool" >/dev/null || { echo "$tool missing: apt-get install -y redis-tools redis-server"; exit 1; }
 done
 
@@ -36,7 +36,7 @@ start_server() {
   esac
   server_pid=$!
   for _ in $(seq 100); do
-    redis-benchmark -p "$PORT" -t ping -n 1 -q >/dev/null 2>&1 && return 0
+    redis-cli -p "$PORT" ping 2>/dev/null | grep -q PONG && return 0
     sleep 0.05
   done
   echo "server $1 did not start"; exit 1
