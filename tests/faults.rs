@@ -5,6 +5,9 @@
 //!
 //! Sizes are small by default; `MINIMIO_SOAK=1` makes them large.
 
+// Signals, SO_LINGER through libc and fd numbers are Unix-only; the rest runs everywhere.
+#![cfg_attr(not(unix), allow(unused_imports))]
+
 mod util;
 
 use std::collections::{HashMap, HashSet};
@@ -24,7 +27,7 @@ fn soak() -> bool {
 // Signal storms.
 // ---------------------------------------------------------------------------------------------
 
-#[cfg(target_os = "linux")]
+#[cfg(unix)]
 mod signals {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::{Arc, Once};
@@ -114,7 +117,7 @@ mod signals {
 /// Under a signal storm, `poll(None)` returns only with events, and over many rounds of data
 /// and wakes arriving at random on 8 connections and a waker (some after long waits), none is
 /// lost.
-#[cfg(target_os = "linux")]
+#[cfg(unix)]
 #[test]
 fn signal_storm_loses_no_event_and_never_ends_an_unbounded_wait() {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -232,7 +235,7 @@ fn signal_storm_loses_no_event_and_never_ends_an_unbounded_wait() {
 
 /// Under a signal storm, short and sub-millisecond timeouts are still honoured: each `poll`
 /// returns `Ok`, without events, and not before its timeout.
-#[cfg(target_os = "linux")]
+#[cfg(unix)]
 #[test]
 fn signal_storm_keeps_short_timeouts_whole() {
     use std::sync::atomic::Ordering;
@@ -649,4 +652,62 @@ fn reused_fd_numbers_report_only_the_new_token() {
         }
     }
     assert_eq!(reused, 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources whose fd has a duplicate.
+// ---------------------------------------------------------------------------------------------
+
+/// A registered source dropped while a duplicate of its fd is still open (made with
+/// `try_clone` before `from_std`, or held by a child between fork and exec) is never reported
+/// again, although the kernel object it watched lives on and becomes ready.
+#[test]
+fn dropped_source_with_a_live_duplicate_is_never_reported() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+
+    let listener = std::net::TcpListener::bind(any_local_address()).unwrap();
+    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    client.set_nonblocking(true).unwrap();
+    let tcp_duplicate = client.try_clone().unwrap();
+    let mut stream = TcpStream::from_std(client);
+    poll.registry()
+        .register(&mut stream, Token(1), Interest::READABLE)
+        .unwrap();
+
+    let socket = std::net::UdpSocket::bind(any_local_address()).unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let udp_duplicate = socket.try_clone().unwrap();
+    let mut socket = UdpSocket::from_std(socket);
+    poll.registry()
+        .register(&mut socket, Token(2), Interest::READABLE)
+        .unwrap();
+
+    drop(stream);
+    drop(socket);
+    peer.write_all(b"after the drop").unwrap();
+    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
+    sender
+        .send_to(b"after the drop", udp_duplicate.local_addr().unwrap())
+        .unwrap();
+
+    // A live source beside them proves the poll is looking.
+    let mut witness = UdpSocket::bind(any_local_address()).unwrap();
+    poll.registry()
+        .register(&mut witness, Token(3), Interest::READABLE)
+        .unwrap();
+    sender
+        .send_to(b"witness", witness.local_addr().unwrap())
+        .unwrap();
+    let seen = expect_events(&mut poll, &mut events, &[Expect::readable(Token(3))]);
+    assert!(seen.iter().all(|s| s.token == Token(3)), "{seen:?}");
+    expect_no_events(&mut poll, &mut events, &[Token(1), Token(2)]);
+
+    // The duplicates still hold the data: it was the registration that went away.
+    let mut buf = [0u8; 32];
+    let n = util::retry_would_block(|| (&tcp_duplicate).read(&mut buf));
+    assert_eq!(&buf[..n], b"after the drop");
+    let n = util::retry_would_block(|| udp_duplicate.recv(&mut buf));
+    assert_eq!(&buf[..n], b"after the drop");
 }

@@ -839,7 +839,7 @@ impl Model {
             87 => self.replace_waker(),
             88..=91 => self.settle(),
             _ => {
-                // Keep the population moving: reregister or drop sources that ended.
+                // Keep the population moving: replace sources whose stream has ended.
                 if self.slot(i).eof_seen {
                     self.drop_and_replace(i);
                 } else {
