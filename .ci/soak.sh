@@ -13,6 +13,6 @@ cd "$(dirname "$0")/.."
 export MINIMIO_SOAK=1
 start=$(date +%s)
 # One test at a time: the soak sizes are meant to have the machine to themselves.
-cargo test --release --test model --test stress --test faults --test fd_exhaustion "$@" \
+cargo test --release --no-fail-fast --test model --test stress --test faults --test fd_exhaustion "$@" \
     -- --nocapture --test-threads=1
 echo "soak: passed in $(($(date +%s) - start)) s"

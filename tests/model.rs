@@ -6,8 +6,9 @@
 //! since its last readable event, or freshly registered) and which events it is owed. It checks:
 //!
 //! - no event ever carries a token that is not live (never registered, deregistered, replaced
-//!   by a reregistration, or belonging to a source or waker that was dropped; tokens are never
-//!   reused, so a stale one is always recognised);
+//!   by a reregistration, or belonging to a source or waker that was dropped, also while a
+//!   duplicate of its fd stays open; tokens are never reused, so a stale one is always
+//!   recognised);
 //! - data written while the reader is armed is announced by a readable event, a peer's
 //!   shutdown too, a fresh (re)registration with unread data or for `WRITABLE` on a connected
 //!   stream is reported, and a wake is reported: these debts must be paid by the next *settle*
@@ -193,6 +194,9 @@ struct Slot {
     id: u64,
     kind: Kind,
     watched: Watched,
+    /// A duplicate of the watched fd, made before minimio took it: it keeps the kernel object
+    /// alive after the source is dropped, which must still end the registration.
+    duplicate: Option<std::net::TcpStream>,
     peer: Option<Peer>,
     /// The peer has shut down (or closed) its writing side: no more bytes, then end of stream.
     peer_done: bool,
@@ -278,6 +282,9 @@ struct Model {
     next_id: u64,
     log: VecDeque<String>,
     stats: Stats,
+    /// Duplicates of dropped sources, kept open a while; their peers have closed, so the
+    /// kernel objects become ready under no live token.
+    duplicates: VecDeque<std::net::TcpStream>,
     /// fds of sources dropped recently, to count how often a new source reuses one.
     #[cfg(unix)]
     recently_closed: Vec<i32>,
@@ -312,6 +319,7 @@ impl Model {
             next_id: 1,
             log: VecDeque::new(),
             stats: Stats::default(),
+            duplicates: VecDeque::new(),
             #[cfg(unix)]
             recently_closed: Vec::new(),
         };
@@ -385,6 +393,7 @@ impl Model {
     /// Puts a new, unregistered source of a random kind into slot `i`.
     fn create(&mut self, i: usize) {
         let kind = KINDS[self.rng.below(KINDS.len() as u64) as usize];
+        let mut duplicate = None;
         let (watched, peer) = match kind {
             Kind::Tcp => {
                 let addr = self.listener.local_addr().unwrap();
@@ -397,6 +406,9 @@ impl Model {
                 };
                 ours.set_nonblocking(true).unwrap();
                 theirs.set_nonblocking(true).unwrap();
+                if self.rng.one_in(4) {
+                    duplicate = Some(ours.try_clone().expect("try_clone"));
+                }
                 (Watched::Tcp(TcpStream::from_std(ours)), Peer::Tcp(theirs))
             }
             #[cfg(unix)]
@@ -423,6 +435,7 @@ impl Model {
             id,
             kind,
             watched,
+            duplicate,
             peer: Some(peer),
             peer_done: false,
             registration: None,
@@ -607,6 +620,12 @@ impl Model {
                     }
                     slot.read += n as u64;
                     self.stats.bytes += n as u64;
+                    // Every byte written has been read: nothing is left to announce, and the
+                    // kernel rightly drops an edge that is no longer true (a stream registered
+                    // for both may then be reported writable only).
+                    if slot.read == slot.written && !slot.peer_done {
+                        slot.owed_readable = None;
+                    }
                     if !drain {
                         break;
                     }
@@ -688,9 +707,15 @@ impl Model {
         if self.rng.one_in(2) {
             self.read_everything(i);
         }
-        let slot = self.slots[i].take().unwrap();
+        let mut slot = self.slots[i].take().unwrap();
         if let Some((token, _)) = slot.registration {
             self.live.remove(&token);
+        }
+        if let Some(duplicate) = slot.duplicate.take() {
+            self.duplicates.push_back(duplicate);
+            if self.duplicates.len() > 8 {
+                self.duplicates.pop_front();
+            }
         }
         #[cfg(unix)]
         {
@@ -729,8 +754,9 @@ impl Model {
         self.note(format!("replace waker {old:?} -> {token:?}"));
     }
 
-    /// One `poll`, with every event checked. Returns how many events it gave.
-    fn poll(&mut self, capacity: usize, timeout: Option<Duration>) -> usize {
+    /// One `poll`, with every event checked. Returns how many events it gave. `quiet` leaves
+    /// an empty result out of the log, so that a long settle does not push everything out.
+    fn poll(&mut self, capacity: usize, timeout: Option<Duration>, quiet: bool) -> usize {
         let mut events = Events::with_capacity(capacity);
         self.poll.poll(&mut events, timeout).expect("poll");
         self.stats.polls += 1;
@@ -761,10 +787,12 @@ impl Model {
                 self.stats.debts_paid += 1;
             }
         }
-        self.note(format!(
-            "poll cap {capacity} timeout {timeout:?} -> [{}]",
-            seen.join(" ")
-        ));
+        if !(quiet && seen.is_empty()) {
+            self.note(format!(
+                "poll cap {capacity} timeout {timeout:?} -> [{}]",
+                seen.join(" ")
+            ));
+        }
         seen.len()
     }
 
@@ -799,7 +827,7 @@ impl Model {
                 "owed events never reported: {debts:?}"
             );
             let capacity = self.rng.range(1, 64) as usize;
-            self.poll(capacity, Some(Duration::from_millis(10)));
+            self.poll(capacity, Some(Duration::from_millis(10)), true);
         }
     }
 
@@ -813,7 +841,7 @@ impl Model {
                     3 | 4 => Duration::from_millis(1),
                     _ => Duration::from_micros(self.rng.range(1, 3_000)),
                 };
-                self.poll(capacity, Some(timeout));
+                self.poll(capacity, Some(timeout), false);
             }
             20..=34 => self.write(i),
             35..=44 => {
@@ -834,7 +862,7 @@ impl Model {
                 // A wake makes an unbounded wait end: poll(None) must return.
                 self.wake();
                 let capacity = self.rng.range(1, 64) as usize;
-                self.poll(capacity, None);
+                self.poll(capacity, None, false);
             }
             87 => self.replace_waker(),
             88..=91 => self.settle(),
@@ -861,7 +889,7 @@ impl Model {
             self.read_everything(i);
         }
         // Whatever remains must still only carry live tokens.
-        self.poll(64, Some(Duration::ZERO));
+        self.poll(64, Some(Duration::ZERO), false);
         std::mem::take(&mut self.stats)
     }
 }
