@@ -172,9 +172,11 @@
 //!
 //! Sources
 //! - dropped while registered, without `deregister`: allowed; their token is never reported
-//!   again, also when a new source gets the same fd number or when they are dropped while a
-//!   batch of their events is being handled (`tests/registry.rs::reused_fd_reports_only_new_token`,
+//!   again, also when a new source gets the same fd number, when a duplicate of their fd is
+//!   still open, or when they are dropped while a batch of their events is being handled
+//!   (`tests/registry.rs::reused_fd_reports_only_new_token`,
 //!   `tests/faults.rs::reused_fd_numbers_report_only_the_new_token`,
+//!   `tests/faults.rs::dropped_source_with_a_live_duplicate_is_never_reported`,
 //!   `tests/faults.rs::sources_closed_mid_batch_are_never_reported_again`);
 //! - created, or accepted, with no file descriptor left: the OS error (`EMFILE`), nothing
 //!   leaked, the sources already registered unaffected
