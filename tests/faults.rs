@@ -114,9 +114,7 @@ mod signals {
     }
 }
 
-/// Under a signal storm, `poll(None)` returns only with events, and over many rounds of data
-/// and wakes arriving at random on 8 connections and a waker (some after long waits), none is
-/// lost.
+/// Under a signal storm, `poll(None)` returns only with events, and no event or wake is lost.
 #[cfg(unix)]
 #[test]
 fn signal_storm_loses_no_event_and_never_ends_an_unbounded_wait() {
@@ -233,8 +231,7 @@ fn signal_storm_loses_no_event_and_never_ends_an_unbounded_wait() {
     );
 }
 
-/// Under a signal storm, short and sub-millisecond timeouts are still honoured: each `poll`
-/// returns `Ok`, without events, and not before its timeout.
+/// Under a signal storm, short and sub-millisecond timeouts return `Ok`, never before their time.
 #[cfg(unix)]
 #[test]
 fn signal_storm_keeps_short_timeouts_whole() {
@@ -310,9 +307,7 @@ fn set_linger_zero(stream: &std::net::TcpStream) {
     );
 }
 
-/// Peers that reset their connections (SO_LINGER 0) at random points while minimio keeps
-/// writing: every reset surfaces as an event and an `io::Error`, nothing panics, and a healthy
-/// connection beside them keeps carrying data.
+/// Peers resetting (SO_LINGER 0) mid-write surface as events and `io::Error`s, never a panic.
 #[cfg(unix)]
 #[test]
 fn peer_resets_mid_write_surface_as_errors() {
@@ -439,9 +434,7 @@ fn peer_resets_mid_write_surface_as_errors() {
 // Closing sources while a batch of their events is being handled.
 // ---------------------------------------------------------------------------------------------
 
-/// Sources closed or deregistered while one batch of events is handled: the batch's later
-/// events for them are only stale tokens, and no later poll reports them, even after new
-/// sources have taken their fd numbers.
+/// Sources closed or deregistered mid-batch are never reported by a later poll, fds reused or not.
 #[test]
 fn sources_closed_mid_batch_are_never_reported_again() {
     const N: usize = 24;
@@ -604,8 +597,7 @@ mod reuse {
     }
 }
 
-/// A ready, unreported pipe or Unix socket closed without deregistering, whose fd number a new
-/// pipe or Unix socket takes: only the new token is ever reported.
+/// A pipe or Unix socket closed while ready: a new one on its fd number reports only its token.
 #[cfg(unix)]
 #[test]
 fn reused_fd_numbers_report_only_the_new_token() {
@@ -658,9 +650,7 @@ fn reused_fd_numbers_report_only_the_new_token() {
 // Sources whose fd has a duplicate.
 // ---------------------------------------------------------------------------------------------
 
-/// A registered source dropped while a duplicate of its fd is still open (made with
-/// `try_clone` before `from_std`, or held by a child between fork and exec) is never reported
-/// again, although the kernel object it watched lives on and becomes ready.
+/// A source dropped while a duplicate of its fd lives on is never reported again.
 #[test]
 fn dropped_source_with_a_live_duplicate_is_never_reported() {
     let mut poll = Poll::new().unwrap();

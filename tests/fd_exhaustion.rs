@@ -71,9 +71,7 @@ fn read_polled(
     got
 }
 
-/// With every fd in use, accepting and creating sockets, pipes, queues and wakers fail with
-/// EMFILE and leak nothing; the loop keeps serving what it has; once fds are freed, the
-/// connection that waited is accepted and served, and new ones are too.
+/// Out of fds, every creation fails with EMFILE, leaking nothing; the loop serves on and recovers.
 #[test]
 fn fd_exhaustion_gives_emfile_and_the_loop_recovers() {
     let mut poll = Poll::new().unwrap();

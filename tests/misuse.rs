@@ -249,8 +249,7 @@ fn source_from_dropped_poll_can_be_registered_again() {
     poll_b.registry().deregister(&mut socket).unwrap();
 }
 
-/// Reregistering with a poll the socket is not registered with is `NotFound`, and the real
-/// registration keeps its token.
+/// Reregistering with a poll the socket is not registered with is `NotFound`, harmlessly.
 #[test]
 fn reregister_with_wrong_poll_is_not_found() {
     let mut poll_a = Poll::new().unwrap();
@@ -273,9 +272,7 @@ fn reregister_with_wrong_poll_is_not_found() {
     assert!(seen.iter().all(|s| s.token == Token(1)), "{seen:?}");
 }
 
-/// A registry clone outliving its `Poll` keeps the queue alive: register, reregister,
-/// deregister and `Waker::new` succeed, nothing can be reported, and a source registered
-/// through it is `AlreadyExists` elsewhere until the clone is dropped.
+/// A registry clone outliving its `Poll` keeps working, silently, and keeps its sources.
 #[test]
 fn registry_outliving_its_poll_keeps_working_silently() {
     let poll = Poll::new().unwrap();
@@ -429,8 +426,7 @@ fn source_fd_of_closed_fd_is_ebadf() {
     );
 }
 
-/// A regular file is refused with `PermissionDenied` (epoll cannot watch files), or, by a
-/// backend that can, accepted and reported ready at once.
+/// A regular file is refused with `PermissionDenied`, or (where files can be watched) ready.
 #[cfg(unix)]
 #[test]
 fn source_fd_of_regular_file_is_refused_or_always_ready() {
@@ -472,8 +468,7 @@ fn registering_a_poll_in_itself_is_refused() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
 }
 
-/// `Events::with_capacity` with a capacity whose size overflows panics the way
-/// `Vec::with_capacity` does: the one documented panic on bad input.
+/// `Events::with_capacity` of an overflowing size panics like `Vec::with_capacity` does.
 #[test]
 #[should_panic(expected = "capacity overflow")]
 fn events_capacity_overflow_panics_like_vec() {

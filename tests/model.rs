@@ -903,8 +903,7 @@ fn env_u64(name: &str) -> Option<u64> {
     )
 }
 
-/// Random operation sequences on TCP, Unix-stream and pipe sources: no event for a dead token,
-/// no owed event missing, no byte lost or duplicated.
+/// Random operation sequences: no event for a dead token, no owed event missing, no byte lost.
 #[test]
 fn random_operation_sequences_match_the_model() {
     let soak = std::env::var_os("MINIMIO_SOAK").is_some_and(|v| v != "0");

@@ -155,8 +155,7 @@ fn client_send(client: &mut Client, conn: u32, messages: u32) {
     }
 }
 
-/// Connections × messages echoed through one `Poll`: every message arrives once, in order,
-/// with its checksum intact, and comes back unchanged.
+/// Many connections echo checksummed messages through one `Poll`: none lost, repeated or bent.
 #[test]
 fn many_connections_carry_checksummed_messages() {
     let (mut connections, messages) = if soak() { (10_000, 100) } else { (500, 20) };
@@ -416,8 +415,7 @@ fn churn(
     report
 }
 
-/// 8 threads register, reregister, deregister and wake while one thread polls: every source
-/// that stayed registered is reported, none that was ready only while deregistered is.
+/// 8 threads churn registrations and wakes while one polls: every kept source seen, no gone one.
 #[test]
 fn threads_churn_registrations_while_polling() {
     let run_for = if soak() {
@@ -515,9 +513,7 @@ fn threads_churn_registrations_while_polling() {
 // (c) Wake storms.
 // ---------------------------------------------------------------------------------------------
 
-/// A storm of wakes from 4 threads, polled one event at a time, starves no socket: 32
-/// connections each complete every round of a ping-pong, and a wake after the storm is still
-/// reported.
+/// A wake storm, polled one event at a time, starves no socket and loses no later wake.
 #[test]
 fn wake_storm_starves_no_socket() {
     const STORMERS: usize = 4;
