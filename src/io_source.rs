@@ -8,7 +8,8 @@
 //! It also lets a dropped source take its registration with it. Closing the fd is not enough:
 //! epoll keeps an entry while any duplicate of the fd is open (one made with `try_clone` before
 //! `from_std`, or inherited by a child process between `fork` and `exec`), and would go on
-//! reporting the dropped source's token.
+//! reporting the dropped source's token; backends that keep a record per fd in user space
+//! would keep it for a closed fd.
 
 use std::fmt;
 use std::io;
@@ -20,8 +21,11 @@ use std::sync::{Arc, Weak};
 use crate::{sys, Interest, Registry, Token};
 
 pub(crate) struct IoSource<T: sys::AsRawSource> {
-    inner: T,
+    /// Declared (so dropped) before `inner`: a backend that keeps its registrations in user
+    /// space (poll(2)) forgets this one while the fd is still open, so another thread cannot
+    /// reuse the fd number in between and find it still registered.
     state: sys::IoSourceState,
+    inner: T,
     /// The queue this source is registered with. A `Weak` so that a queue that has been dropped
     /// (taking its registrations with it) no longer counts.
     registered_with: Option<Weak<sys::Selector>>,
@@ -30,8 +34,8 @@ pub(crate) struct IoSource<T: sys::AsRawSource> {
 impl<T: sys::AsRawSource> IoSource<T> {
     pub(crate) fn new(inner: T) -> IoSource<T> {
         IoSource {
-            inner,
             state: sys::IoSourceState::new(),
+            inner,
             registered_with: None,
         }
     }
@@ -41,8 +45,8 @@ impl<T: sys::AsRawSource> IoSource<T> {
         self.state.do_io(io, &self.inner)
     }
 
-    /// The `std` object, still registered if it was: its fd lives on, and so does the kernel's
-    /// registration (unlike a drop, which removes it).
+    /// The `std` object. Its fd lives on, and under epoll and kqueue so does its registration
+    /// (unlike a drop, which removes it); the poll(2) backend's state, dropped here, forgets it.
     pub(crate) fn into_inner(self) -> T {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: `this` is never used again and, being `ManuallyDrop`, never dropped, so each

@@ -11,15 +11,20 @@ use crate::{sys, Token};
 ///
 /// How the flags come from each kernel:
 ///
-/// | method | epoll (Linux) |
-/// |---|---|
-/// | [`is_readable`](Event::is_readable) | `EPOLLIN` or `EPOLLPRI` |
-/// | [`is_writable`](Event::is_writable) | `EPOLLOUT` |
-/// | [`is_error`](Event::is_error) | `EPOLLERR` |
-/// | [`is_read_closed`](Event::is_read_closed) | `EPOLLHUP`, or `EPOLLIN` with `EPOLLRDHUP` |
-/// | [`is_write_closed`](Event::is_write_closed) | `EPOLLHUP`, or `EPOLLOUT` with `EPOLLERR`, or `EPOLLERR` alone |
-/// | [`is_priority`](Event::is_priority) | `EPOLLPRI` |
-/// | [`is_aio`](Event::is_aio), [`is_lio`](Event::is_lio) | never |
+/// | method | epoll (Linux) | kqueue (macOS, iOS, BSDs) |
+/// |---|---|---|
+/// | [`is_readable`](Event::is_readable) | `EPOLLIN` or `EPOLLPRI` | `EVFILT_READ` (also with `EV_EOF`: buffered bytes come first), or the waker's `EVFILT_USER` |
+/// | [`is_writable`](Event::is_writable) | `EPOLLOUT` | `EVFILT_WRITE` |
+/// | [`is_error`](Event::is_error) | `EPOLLERR` | `EV_ERROR`, or `EV_EOF` with an errno in `fflags` |
+/// | [`is_read_closed`](Event::is_read_closed) | `EPOLLHUP`, or `EPOLLIN` with `EPOLLRDHUP` | `EVFILT_READ` with `EV_EOF` |
+/// | [`is_write_closed`](Event::is_write_closed) | `EPOLLHUP`, or `EPOLLOUT` with `EPOLLERR`, or `EPOLLERR` alone | `EVFILT_WRITE` with `EV_EOF` |
+/// | [`is_priority`](Event::is_priority) | `EPOLLPRI` | never |
+/// | [`is_aio`](Event::is_aio) | never | `EVFILT_AIO` (DragonFly, FreeBSD, iOS, macOS) |
+/// | [`is_lio`](Event::is_lio) | never | `EVFILT_LIO` (FreeBSD) |
+///
+/// kqueue reports each direction on its own, so a source that is readable and writable comes
+/// as two events with the same token. The poll(2) backend reads its `POLL*` bits exactly as
+/// epoll's namesakes (without `POLLRDHUP` outside Linux, a half-close shows only as readable).
 ///
 /// `{:?}` shows the token and the flags; `{:#?}` adds the kernel's own bits by name.
 #[derive(Clone)]
@@ -74,12 +79,13 @@ impl Event {
         sys::event::is_priority(&self.inner)
     }
 
-    /// AIO completion readiness; only kqueue platforms have it, so it is `false` on Linux.
+    /// AIO completion readiness (`EVFILT_AIO` on DragonFly, FreeBSD, iOS and macOS); `false`
+    /// everywhere else.
     pub fn is_aio(&self) -> bool {
         sys::event::is_aio(&self.inner)
     }
 
-    /// LIO completion readiness; only FreeBSD has it, so it is `false` on Linux.
+    /// LIO completion readiness (`EVFILT_LIO` on FreeBSD); `false` everywhere else.
     pub fn is_lio(&self) -> bool {
         sys::event::is_lio(&self.inner)
     }

@@ -13,16 +13,42 @@
 //! | `IoSourceState` | per-socket state the backend keeps beside each `net` type: `register`, `reregister` and `deregister` of a socket with a selector, and `do_io`, through which every read, write, send, receive and accept passes (a backend that emulates edge triggering re-arms there). |
 //! | `net`, `uds`, `pipe` | creating sockets and pipes that are non-blocking and close-on-exec from birth. |
 //!
-//! Readiness is edge-triggered on every backend; modes (level, oneshot) will be added to
+//! Readiness is edge-triggered on every backend (the poll(2) backend emulates it, see its module
+//! docs); modes (level, oneshot) will be added to
 //! `register` as a parameter when a backend offers them, not as new entry points.
 
-#[cfg(target_os = "linux")]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
 mod unix;
-#[cfg(target_os = "linux")]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
 pub(crate) use self::unix::*;
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+)))]
 compile_error!(
-    "minimio runs on Linux only for now: the kqueue (macOS, BSD) and IOCP (Windows) backends \
-     are not written yet"
+    "minimio runs on Linux, macOS, iOS, FreeBSD, NetBSD, OpenBSD and DragonFly for now: the IOCP \
+     (Windows) backend is not written yet, and other Unix systems need their system calls \
+     declared in src/sys/unix/ffi before the poll(2) backend can serve them"
 );
