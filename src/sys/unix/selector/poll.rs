@@ -223,6 +223,13 @@ impl Shared {
         // poll would only say POLLNVAL later; check now so a bad fd fails like under epoll.
         // SAFETY: F_GETFL takes no third argument and only inspects the fd table.
         syscall(unsafe { ffi::fcntl(fd, ffi::F_GETFL) })?;
+        // The fd a `Poll` shows is this pipe's reading end; epoll refuses to watch itself too.
+        if fd == self.wake_reader.as_raw_fd() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a Poll cannot watch its own file descriptor",
+            ));
+        }
         let mut state = self.lock();
         if state.registrations.contains_key(&fd) {
             return Err(io::Error::new(
