@@ -126,12 +126,14 @@
 //!   (`tests/misuse.rs::source_from_dropped_poll_can_be_registered_again`);
 //! - a [`SourceFd`](unix::SourceFd) registered twice: `AlreadyExists`, from the kernel
 //!   (`tests/misuse.rs::source_fd_misuse_errors`);
-//! - a `SourceFd` of a closed fd: an error whose `raw_os_error()` is `EBADF`, also from
-//!   `reregister` and `deregister` (`tests/misuse.rs::source_fd_of_closed_fd_is_ebadf`);
-//! - a `SourceFd` of a regular file: `PermissionDenied` on Linux, where epoll cannot watch
-//!   files; a backend that can watch them accepts it and reports it ready at once
-//!   (`tests/misuse.rs::source_fd_of_regular_file_is_refused_or_always_ready`);
-//! - a `SourceFd` of the queue's own fd: `InvalidInput`
+//! - a `SourceFd` of a closed fd: an error whose `raw_os_error()` is `EBADF`; `reregister` and
+//!   `deregister` answer `EBADF` (epoll) or `NotFound` (backends that look up their own record
+//!   first) (`tests/misuse.rs::source_fd_of_closed_fd_is_ebadf`);
+//! - a `SourceFd` of a regular file: `PermissionDenied` under epoll, which cannot watch
+//!   files; a backend that can watch them (kqueue, poll(2)) accepts it and reports it readable
+//!   while there are bytes to read
+//!   (`tests/misuse.rs::source_fd_of_regular_file_is_refused_or_readable`);
+//! - a `SourceFd` of the queue's own fd: `InvalidInput` (epoll, poll(2))
 //!   (`tests/misuse.rs::registering_a_poll_in_itself_is_refused`);
 //! - one token for several sources: allowed, each is reported with it
 //!   (`tests/misuse.rs::shared_token_reports_both_sources`);
@@ -161,7 +163,8 @@
 //! [`Waker`]
 //! - `wake` after its `Poll` (and every registry clone) was dropped: `Ok`, and nobody is told
 //!   (`tests/misuse.rs::waker_outliving_its_poll_wakes_ok`);
-//! - several wakers on one `Poll`: allowed, each reports its own token and costs an fd
+//! - several wakers on one `Poll`: allowed, each reports its own token (under epoll each
+//!   costs an fd)
 //!   (`tests/misuse.rs::two_wakers_on_one_poll_both_report`).
 //!
 //! [`Poll::poll`]

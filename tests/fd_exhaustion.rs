@@ -116,7 +116,18 @@ fn fd_exhaustion_gives_emfile_and_the_loop_recovers() {
     assert_emfile("UnixStream::pair", UnixStream::pair());
     assert_emfile("pipe::new", pipe::new());
     assert_emfile("Poll::new", Poll::new());
-    assert_emfile("Waker::new", Waker::new(poll.registry(), Token(9)));
+    // A backend whose wakers share an fd the queue already has needs no new one.
+    let waker_needs_fd = match Waker::new(poll.registry(), Token(9)) {
+        Err(e) => {
+            assert_eq!(e.raw_os_error(), Some(libc::EMFILE), "Waker::new: {e}");
+            true
+        }
+        Ok(second) => {
+            second.wake().unwrap();
+            expect_events(&mut poll, &mut events, &[Expect::readable(Token(9))]);
+            false
+        }
+    };
     assert!(
         poll.registry().try_clone().is_ok(),
         "a registry clone needs no fd"
@@ -149,6 +160,11 @@ fn fd_exhaustion_gives_emfile_and_the_loop_recovers() {
     // program retries the accept itself: the connection that waited is there.
     ballast.truncate(ballast.len().saturating_sub(4));
     let (mut recovered, _) = listener.accept().expect("accept after fds were freed");
+    // And accepts until `WouldBlock`, as after any event, so the next connection is announced.
+    assert_eq!(
+        listener.accept().unwrap_err().kind(),
+        io::ErrorKind::WouldBlock
+    );
     poll.registry()
         .register(&mut recovered, RECOVERED, Interest::READABLE)
         .unwrap();
@@ -173,8 +189,9 @@ fn fd_exhaustion_gives_emfile_and_the_loop_recovers() {
         .unwrap();
     expect_events(&mut poll, &mut events, &[Expect::writable(LATER)]);
     println!(
-        "fd exhaustion: 8 kinds of creation failed with EMFILE at a limit of {}, no fd leaked; \
+        "fd exhaustion: {} kinds of creation failed with EMFILE at a limit of {}, no fd leaked; \
          the loop served on, and the waiting connection was accepted after recovery",
+        if waker_needs_fd { 8 } else { 7 },
         lowered.rlim_cur
     );
 }
