@@ -859,10 +859,12 @@ impl Model {
             76..=79 => self.drop_and_replace(i),
             80..=85 => self.wake(),
             86 => {
-                // A wake makes an unbounded wait end: poll(None) must return.
+                // A wake ends a long wait at once: the poll must return with events. (A long
+                // timeout rather than none, so a lost wake fails the test instead of hanging it.)
                 self.wake();
                 let capacity = self.rng.range(1, 64) as usize;
-                self.poll(capacity, None, false);
+                let got = self.poll(capacity, Some(SETTLE_DEADLINE), false);
+                assert!(got > 0, "a long poll after a wake returned no event");
             }
             87 => self.replace_waker(),
             88..=91 => self.settle(),
