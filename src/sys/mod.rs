@@ -9,9 +9,9 @@
 //! | `Event`, `Events` | one readiness report as the kernel writes it, and the buffer of them (`Vec<Event>`, whose capacity is the most one `select` returns). |
 //! | `event::{token, is_readable, is_writable, is_error, is_read_closed, is_write_closed, is_priority, is_aio, is_lio, debug_details}` | reading a report, as free functions over `&Event`. |
 //! | `Waker` | `new(&Selector, Token)` and `wake(&self)`: makes the selector report `Token` as readable from any thread. |
-//! | `AsRawSource` | the trait a socket or pipe implements to be registered (`AsRawFd` on Unix). |
+//! | `AsRawSource` | the trait a socket or pipe implements to be registered (`AsRawFd` on Unix, `AsRawSocket` on Windows). |
 //! | `IoSourceState` | per-socket state the backend keeps beside each `net` type: `register`, `reregister` and `deregister` of a socket with a selector, and `do_io`, through which every read, write, send, receive and accept passes (a backend that emulates edge triggering re-arms there). |
-//! | `net`, `uds`, `pipe` | creating sockets and pipes that are non-blocking and close-on-exec from birth. |
+//! | `net`, `uds`, `pipe` | creating sockets and pipes that are non-blocking and close-on-exec (on Windows: not inheritable) from birth; `uds` and `pipe` on Unix only. |
 //!
 //! Readiness is edge-triggered on every backend; modes (level, oneshot) will be added to
 //! `register` as a parameter when a backend offers them, not as new entry points.
@@ -21,8 +21,13 @@ mod unix;
 #[cfg(target_os = "linux")]
 pub(crate) use self::unix::*;
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub(crate) use self::windows::*;
+
+#[cfg(not(any(target_os = "linux", windows)))]
 compile_error!(
-    "minimio runs on Linux only for now: the kqueue (macOS, BSD) and IOCP (Windows) backends \
-     are not written yet"
+    "minimio runs on Linux and Windows only for now: the kqueue backend (macOS, BSD) is not \
+     written yet"
 );
