@@ -20,7 +20,7 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 pub const QUIET: Duration = Duration::from_millis(150);
 
 /// Readiness a test expects for one token. `None` fields are not checked.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Expect {
     pub token: Token,
     pub readable: Option<bool>,
@@ -30,26 +30,58 @@ pub struct Expect {
     pub error: Option<bool>,
 }
 
+impl Default for Expect {
+    fn default() -> Expect {
+        Expect {
+            token: Token(0),
+            readable: None,
+            writable: None,
+            read_closed: None,
+            write_closed: None,
+            error: None,
+        }
+    }
+}
+
 impl Expect {
     pub fn readable(token: Token) -> Expect {
-        Expect { token, readable: Some(true), ..Expect::default() }
+        Expect {
+            token,
+            readable: Some(true),
+            ..Expect::default()
+        }
     }
 
     pub fn writable(token: Token) -> Expect {
-        Expect { token, writable: Some(true), ..Expect::default() }
+        Expect {
+            token,
+            writable: Some(true),
+            ..Expect::default()
+        }
     }
 
     pub fn read_closed(token: Token) -> Expect {
-        Expect { token, read_closed: Some(true), ..Expect::default() }
+        Expect {
+            token,
+            read_closed: Some(true),
+            ..Expect::default()
+        }
     }
 
     pub fn error(token: Token) -> Expect {
-        Expect { token, error: Some(true), ..Expect::default() }
+        Expect {
+            token,
+            error: Some(true),
+            ..Expect::default()
+        }
     }
 
     /// Any event at all for `token`.
     pub fn any(token: Token) -> Expect {
-        Expect { token, ..Expect::default() }
+        Expect {
+            token,
+            ..Expect::default()
+        }
     }
 
     fn matches(&self, event: &Event) -> bool {
@@ -73,8 +105,12 @@ pub fn expect_events(poll: &mut Poll, events: &mut Events, expected: &[Expect]) 
     let deadline = Instant::now() + DEADLINE;
     while !pending.is_empty() {
         let now = Instant::now();
-        assert!(now < deadline, "timed out waiting for {pending:?}; saw {seen:?}");
-        poll.poll(events, Some(deadline - now)).expect("poll failed");
+        assert!(
+            now < deadline,
+            "timed out waiting for {pending:?}; saw {seen:?}"
+        );
+        poll.poll(events, Some(deadline - now))
+            .expect("poll failed");
         for event in events.iter() {
             seen.push(Seen::from(event));
             pending.retain(|e| !e.matches(event));
@@ -91,7 +127,8 @@ pub fn expect_no_events(poll: &mut Poll, events: &mut Events, tokens: &[Token]) 
         if now >= deadline {
             return;
         }
-        poll.poll(events, Some(deadline - now)).expect("poll failed");
+        poll.poll(events, Some(deadline - now))
+            .expect("poll failed");
         for event in events.iter() {
             if tokens.is_empty() || tokens.contains(&event.token()) {
                 panic!("unexpected event: {event:?}");
@@ -182,7 +219,9 @@ pub fn temp_path(name: &str) -> PathBuf {
 /// Number of open file descriptors of this process.
 #[cfg(target_os = "linux")]
 pub fn open_fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
+    std::fs::read_dir("/proc/self/fd")
+        .expect("read /proc/self/fd")
+        .count()
 }
 
 /// Asserts that a value is `Send + Sync` at compile time.
