@@ -140,6 +140,40 @@ pub(crate) struct AFD_POLL_INFO {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Counting this process's handles, for the tests that prove minimio leaks none
+// ---------------------------------------------------------------------------------------------
+
+/// `NtQuerySystemInformation` class: every open handle of the system, with its process id.
+#[cfg(test)]
+pub(crate) const SYSTEM_EXTENDED_HANDLE_INFORMATION: i32 = 64;
+#[cfg(test)]
+pub(crate) const STATUS_INFO_LENGTH_MISMATCH: NTSTATUS = 0xC000_0004_u32 as i32;
+
+/// One handle of the system handle table (undocumented, stable since Windows XP).
+#[cfg(test)]
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct SYSTEM_HANDLE_TABLE_ENTRY_INFO_EX {
+    pub(crate) Object: *mut c_void,
+    pub(crate) UniqueProcessId: usize,
+    pub(crate) HandleValue: usize,
+    pub(crate) GrantedAccess: u32,
+    pub(crate) CreatorBackTraceIndex: u16,
+    pub(crate) ObjectTypeIndex: u16,
+    pub(crate) HandleAttributes: u32,
+    pub(crate) Reserved: u32,
+}
+
+/// The header of the system handle table; `NumberOfHandles` entries follow it.
+#[cfg(test)]
+#[repr(C)]
+pub(crate) struct SYSTEM_HANDLE_INFORMATION_EX {
+    pub(crate) NumberOfHandles: usize,
+    pub(crate) Reserved: usize,
+    pub(crate) Handles: [SYSTEM_HANDLE_TABLE_ENTRY_INFO_EX; 1],
+}
+
+// ---------------------------------------------------------------------------------------------
 // Winsock (ws2_32)
 // ---------------------------------------------------------------------------------------------
 
@@ -255,6 +289,8 @@ extern "system" {
     pub(crate) fn GetCurrentProcess() -> HANDLE;
     #[cfg(test)]
     pub(crate) fn GetProcessHandleCount(hProcess: HANDLE, pdwHandleCount: *mut u32) -> BOOL;
+    #[cfg(test)]
+    pub(crate) fn GetCurrentProcessId() -> u32;
 }
 
 #[link(name = "ntdll")]
@@ -290,6 +326,13 @@ extern "system" {
         IoStatusBlock: *mut IO_STATUS_BLOCK,
     ) -> NTSTATUS;
     pub(crate) fn RtlNtStatusToDosError(Status: NTSTATUS) -> u32;
+    #[cfg(test)]
+    pub(crate) fn NtQuerySystemInformation(
+        SystemInformationClass: i32,
+        SystemInformation: *mut c_void,
+        SystemInformationLength: u32,
+        ReturnLength: *mut u32,
+    ) -> NTSTATUS;
 }
 
 #[link(name = "ws2_32")]
@@ -428,6 +471,21 @@ mod layout_proof {
         assert!(size_of::<AFD_POLL_INFO>() == 16 + size_of::<AFD_POLL_HANDLE_INFO>());
         assert!(align_of::<AFD_POLL_INFO>() == align_of::<i64>());
     };
+    // The handle table is not in windows-sys either: pointer-sized fields, then four 32-bit
+    // ones (two of them as 16-bit halves), with no padding on 64-bit targets.
+    const _: () = {
+        type Entry = SYSTEM_HANDLE_TABLE_ENTRY_INFO_EX;
+        let word = size_of::<usize>();
+        assert!(offset_of!(Entry, UniqueProcessId) == word);
+        assert!(offset_of!(Entry, HandleValue) == 2 * word);
+        assert!(offset_of!(Entry, GrantedAccess) == 3 * word);
+        assert!(offset_of!(Entry, CreatorBackTraceIndex) == 3 * word + 4);
+        assert!(offset_of!(Entry, ObjectTypeIndex) == 3 * word + 6);
+        assert!(offset_of!(Entry, HandleAttributes) == 3 * word + 8);
+        assert!(size_of::<Entry>() == 3 * word + 16);
+        assert!(offset_of!(SYSTEM_HANDLE_INFORMATION_EX, Handles) == 2 * word);
+    };
+
     // AFD builds its codes like CTL_CODE does, with the access bits left at zero.
     const _: () = assert!(IOCTL_AFD_POLL == 0x0001_2024);
 
@@ -462,6 +520,7 @@ mod layout_proof {
         SIO_BASE_HANDLE = ws::SIO_BASE_HANDLE,
         SIO_BSP_HANDLE_SELECT = ws::SIO_BSP_HANDLE_SELECT,
         SIO_BSP_HANDLE_POLL = ws::SIO_BSP_HANDLE_POLL,
+        STATUS_INFO_LENGTH_MISMATCH = found::STATUS_INFO_LENGTH_MISMATCH,
     );
     // A pointer's value cannot be read in a constant, so this one is checked when tests run.
     #[test]
@@ -565,6 +624,16 @@ mod layout_proof {
         *const io::IO_STATUS_BLOCK,
         *mut io::IO_STATUS_BLOCK,
     ) -> NTSTATUS = wdk_fs::NtCancelIoFileEx;
+    const _: unsafe extern "system" fn() -> u32 = GetCurrentProcessId;
+    const _: unsafe extern "system" fn() -> u32 = threading::GetCurrentProcessId;
+    const _: unsafe extern "system" fn(i32, *mut c_void, u32, *mut u32) -> NTSTATUS =
+        NtQuerySystemInformation;
+    const _: unsafe extern "system" fn(
+        windows_sys::Wdk::System::SystemInformation::SYSTEM_INFORMATION_CLASS,
+        *mut c_void,
+        u32,
+        *mut u32,
+    ) -> NTSTATUS = windows_sys::Wdk::System::SystemInformation::NtQuerySystemInformation;
     const _: unsafe extern "system" fn(NTSTATUS) -> u32 = RtlNtStatusToDosError;
     const _: unsafe extern "system" fn(NTSTATUS) -> u32 = found::RtlNtStatusToDosError;
     const _: unsafe extern "system" fn(u16, *mut WSADATA) -> i32 = WSAStartup;
