@@ -100,7 +100,7 @@
 //! |---|---|---|
 //! | Linux | epoll, eventfd waker | implemented and tested |
 //! | macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly | kqueue | not yet: compiling for them fails with a clear message |
-//! | Windows | I/O completion ports with `\Device\Afd` polling | not yet: compiling for it fails with a clear message |
+//! | Windows | I/O completion ports with `\Device\Afd` polling, edge triggering emulated; a completion packet waker | implemented; tested under Wine |
 //!
 //! # Differences from mio
 //!

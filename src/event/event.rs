@@ -11,15 +11,18 @@ use crate::{sys, Token};
 ///
 /// How the flags come from each kernel:
 ///
-/// | method | epoll (Linux) |
-/// |---|---|
-/// | [`is_readable`](Event::is_readable) | `EPOLLIN` or `EPOLLPRI` |
-/// | [`is_writable`](Event::is_writable) | `EPOLLOUT` |
-/// | [`is_error`](Event::is_error) | `EPOLLERR` |
-/// | [`is_read_closed`](Event::is_read_closed) | `EPOLLHUP`, or `EPOLLIN` with `EPOLLRDHUP` |
-/// | [`is_write_closed`](Event::is_write_closed) | `EPOLLHUP`, or `EPOLLOUT` with `EPOLLERR`, or `EPOLLERR` alone |
-/// | [`is_priority`](Event::is_priority) | `EPOLLPRI` |
-/// | [`is_aio`](Event::is_aio), [`is_lio`](Event::is_lio) | never |
+/// | method | epoll (Linux) | AFD poll (Windows) |
+/// |---|---|---|
+/// | [`is_readable`](Event::is_readable) | `EPOLLIN` or `EPOLLPRI` | `AFD_POLL_RECEIVE`, `_RECEIVE_EXPEDITED`, `_ACCEPT`, `_DISCONNECT`, `_ABORT` or `_CONNECT_FAIL`; a [`Waker`](crate::Waker)'s event |
+/// | [`is_writable`](Event::is_writable) | `EPOLLOUT` | `AFD_POLL_SEND`, `_ABORT` or `_CONNECT_FAIL` |
+/// | [`is_error`](Event::is_error) | `EPOLLERR` | `AFD_POLL_CONNECT_FAIL`, or the poll request itself failed |
+/// | [`is_read_closed`](Event::is_read_closed) | `EPOLLHUP`, or `EPOLLIN` with `EPOLLRDHUP` | `AFD_POLL_DISCONNECT`, `_ABORT` or `_CONNECT_FAIL` |
+/// | [`is_write_closed`](Event::is_write_closed) | `EPOLLHUP`, or `EPOLLOUT` with `EPOLLERR`, or `EPOLLERR` alone | `AFD_POLL_ABORT` or `_CONNECT_FAIL` |
+/// | [`is_priority`](Event::is_priority) | `EPOLLPRI` | `AFD_POLL_RECEIVE_EXPEDITED` (never asked for: `Interest::PRIORITY` is Linux-only) |
+/// | [`is_aio`](Event::is_aio), [`is_lio`](Event::is_lio) | never | never |
+///
+/// On Windows only the events a registration asks for are reported, and a socket's own
+/// `shutdown` raises none (only its peer hears of it).
 ///
 /// `{:?}` shows the token and the flags; `{:#?}` adds the kernel's own bits by name.
 #[derive(Clone)]
@@ -74,12 +77,13 @@ impl Event {
         sys::event::is_priority(&self.inner)
     }
 
-    /// AIO completion readiness; only kqueue platforms have it, so it is `false` on Linux.
+    /// AIO completion readiness; only kqueue platforms have it, so it is `false` on Linux and
+    /// Windows.
     pub fn is_aio(&self) -> bool {
         sys::event::is_aio(&self.inner)
     }
 
-    /// LIO completion readiness; only FreeBSD has it, so it is `false` on Linux.
+    /// LIO completion readiness; only FreeBSD has it, so it is `false` on Linux and Windows.
     pub fn is_lio(&self) -> bool {
         sys::event::is_lio(&self.inner)
     }

@@ -49,6 +49,8 @@ pub(crate) const ERROR_INVALID_HANDLE: u32 = 6;
 /// (nobody waits on it; the completion port is told).
 pub(crate) const FILE_SKIP_SET_EVENT_ON_HANDLE: u8 = 2;
 pub(crate) const INVALID_HANDLE_VALUE: HANDLE = -1isize as HANDLE;
+/// For `SetHandleInformation`: whether child processes inherit the handle.
+pub(crate) const HANDLE_FLAG_INHERIT: u32 = 1;
 
 // ---------------------------------------------------------------------------------------------
 // NT native API (ntdll): opening \Device\Afd and talking to it
@@ -284,6 +286,9 @@ extern "system" {
         lpOverlapped: *const OVERLAPPED,
     ) -> BOOL;
     pub(crate) fn SetFileCompletionNotificationModes(FileHandle: HANDLE, Flags: u8) -> BOOL;
+    pub(crate) fn SetHandleInformation(hObject: HANDLE, dwMask: u32, dwFlags: u32) -> BOOL;
+    #[cfg(test)]
+    pub(crate) fn GetHandleInformation(hObject: HANDLE, lpdwFlags: *mut u32) -> BOOL;
     /// For the tests that prove minimio leaks no handle.
     #[cfg(test)]
     pub(crate) fn GetCurrentProcess() -> HANDLE;
@@ -491,6 +496,7 @@ mod layout_proof {
 
     same_value!(
         INFINITE = threading::INFINITE,
+        HANDLE_FLAG_INHERIT = found::HANDLE_FLAG_INHERIT,
         WAIT_TIMEOUT = found::WAIT_TIMEOUT,
         ERROR_INVALID_HANDLE = found::ERROR_INVALID_HANDLE,
         FILE_SKIP_SET_EVENT_ON_HANDLE = wp::FILE_SKIP_SET_EVENT_ON_HANDLE,
@@ -558,6 +564,11 @@ mod layout_proof {
         io::PostQueuedCompletionStatus;
     const _: unsafe extern "system" fn(HANDLE, u8) -> BOOL = SetFileCompletionNotificationModes;
     const _: unsafe extern "system" fn(HANDLE, u8) -> BOOL = fs::SetFileCompletionNotificationModes;
+    const _: unsafe extern "system" fn(HANDLE, u32, u32) -> BOOL = SetHandleInformation;
+    const _: unsafe extern "system" fn(HANDLE, u32, found::HANDLE_FLAGS) -> BOOL =
+        found::SetHandleInformation;
+    const _: unsafe extern "system" fn(HANDLE, *mut u32) -> BOOL = GetHandleInformation;
+    const _: unsafe extern "system" fn(HANDLE, *mut u32) -> BOOL = found::GetHandleInformation;
     const _: unsafe extern "system" fn() -> HANDLE = GetCurrentProcess;
     const _: unsafe extern "system" fn() -> HANDLE = threading::GetCurrentProcess;
     const _: unsafe extern "system" fn(HANDLE, *mut u32) -> BOOL = GetProcessHandleCount;

@@ -240,6 +240,51 @@ mod tests {
         drop(state);
     }
 
+    /// Whether child processes would inherit `socket`.
+    fn is_inheritable(socket: &impl AsRawSource) -> bool {
+        let mut flags = 0;
+        // SAFETY: the socket is open (borrowed); `flags` is a valid out-parameter.
+        let ok =
+            unsafe { ffi::GetHandleInformation(socket.as_raw_socket() as ffi::HANDLE, &mut flags) };
+        assert_ne!(
+            ok,
+            0,
+            "GetHandleInformation: {}",
+            io::Error::last_os_error()
+        );
+        flags & ffi::HANDLE_FLAG_INHERIT != 0
+    }
+
+    #[test]
+    fn sockets_are_not_inheritable_and_do_not_block() {
+        let localhost = "127.0.0.1:0".parse().unwrap();
+        let listener = net::tcp_bind(&localhost).unwrap();
+        let stream = net::tcp_connect(&listener.local_addr().unwrap()).unwrap();
+        let accepted = loop {
+            match net::tcp_accept(&listener) {
+                Ok((accepted, _)) => break accepted,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => std::thread::yield_now(),
+                Err(err) => panic!("accept: {err}"),
+            }
+        };
+        let socket = net::udp_bind(&localhost).unwrap();
+        assert!(!is_inheritable(&listener));
+        assert!(!is_inheritable(&stream));
+        assert!(!is_inheritable(&accepted));
+        assert!(!is_inheritable(&socket));
+        let would_block = |result: io::Result<usize>| {
+            result.is_err_and(|err| err.kind() == io::ErrorKind::WouldBlock)
+        };
+        assert!(would_block(std::io::Read::read(
+            &mut &accepted,
+            &mut [0; 4]
+        )));
+        assert!(would_block(socket.recv(&mut [0; 4])));
+        assert!(listener
+            .accept()
+            .is_err_and(|err| err.kind() == io::ErrorKind::WouldBlock));
+    }
+
     /// Other tests' threads open and close a few handles meanwhile (the test harness runs them
     /// in parallel); a leak of even one handle per queue would show as thousands.
     const NOISE: usize = 10;

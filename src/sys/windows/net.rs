@@ -173,11 +173,22 @@ pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<net::TcpStream> {
     Ok(net::TcpStream::from(socket))
 }
 
-/// Accepts one pending connection. An accepted socket inherits the listener's properties, but
-/// minimio does not rely on that for the one that matters: it is made non-blocking explicitly.
+/// Accepts one pending connection. `accept` gives the new socket the listener's properties, but
+/// minimio does not rely on that: the socket is made non-blocking and non-inheritable here.
 pub(crate) fn tcp_accept(listener: &net::TcpListener) -> io::Result<(net::TcpStream, SocketAddr)> {
     let (stream, addr) = listener.accept()?;
     set_nonblocking(&stream)?;
+    // SAFETY: the socket handle is open (owned by `stream`); the call takes no pointers.
+    let ok = unsafe {
+        ffi::SetHandleInformation(
+            stream.as_raw_socket() as ffi::HANDLE,
+            ffi::HANDLE_FLAG_INHERIT,
+            0,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
     Ok((stream, addr))
 }
 
