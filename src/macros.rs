@@ -136,3 +136,74 @@ macro_rules! io_source_type {
         }
     };
 }
+
+/// `Read` for `$ty` and `&$ty`, each call going through the backend's `do_io`. The owned impl
+/// forwards to the shared one, so one value can be read through `&` from several places.
+macro_rules! read_through_do_io {
+    ($ty:ident) => {
+        impl ::std::io::Read for $ty {
+            fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                (&*self).read(buf)
+            }
+
+            fn read_vectored(
+                &mut self,
+                bufs: &mut [::std::io::IoSliceMut<'_>],
+            ) -> ::std::io::Result<usize> {
+                (&*self).read_vectored(bufs)
+            }
+        }
+
+        impl ::std::io::Read for &$ty {
+            fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+                self.inner.do_io(|mut inner| inner.read(buf))
+            }
+
+            fn read_vectored(
+                &mut self,
+                bufs: &mut [::std::io::IoSliceMut<'_>],
+            ) -> ::std::io::Result<usize> {
+                self.inner.do_io(|mut inner| inner.read_vectored(bufs))
+            }
+        }
+    };
+}
+
+/// `Write` for `$ty` and `&$ty`, each call going through the backend's `do_io`.
+macro_rules! write_through_do_io {
+    ($ty:ident) => {
+        impl ::std::io::Write for $ty {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                (&*self).write(buf)
+            }
+
+            fn write_vectored(
+                &mut self,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::io::Result<usize> {
+                (&*self).write_vectored(bufs)
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                (&*self).flush()
+            }
+        }
+
+        impl ::std::io::Write for &$ty {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                self.inner.do_io(|mut inner| inner.write(buf))
+            }
+
+            fn write_vectored(
+                &mut self,
+                bufs: &[::std::io::IoSlice<'_>],
+            ) -> ::std::io::Result<usize> {
+                self.inner.do_io(|mut inner| inner.write_vectored(bufs))
+            }
+
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                self.inner.do_io(|mut inner| inner.flush())
+            }
+        }
+    };
+}

@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use minimio::net::UdpSocket;
+use minimio::net::TcpListener;
 use minimio::{Events, Interest, Poll, Registry, Token, Waker};
 
 use util::{any_local_address, expect_no_events, DEADLINE};
@@ -30,7 +30,7 @@ fn assert_waits_at_least(timeout: Duration) {
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(16);
     // An idle socket that never becomes readable, so the selector has something registered.
-    let mut idle = UdpSocket::bind(any_local_address()).unwrap();
+    let mut idle = TcpListener::bind(any_local_address()).unwrap();
     poll.registry()
         .register(&mut idle, Token(0), Interest::READABLE)
         .unwrap();
@@ -63,7 +63,7 @@ fn assert_waits_at_least(timeout: Duration) {
 fn new_poll_has_working_registry() {
     let _guard = shared();
     let poll = Poll::new().unwrap();
-    let mut socket = UdpSocket::bind(any_local_address()).unwrap();
+    let mut socket = TcpListener::bind(any_local_address()).unwrap();
     poll.registry()
         .register(&mut socket, Token(0), Interest::READABLE)
         .unwrap();
@@ -76,7 +76,7 @@ fn zero_timeout_returns_promptly_without_events() {
     let _guard = shared();
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(16);
-    let mut idle = UdpSocket::bind(any_local_address()).unwrap();
+    let mut idle = TcpListener::bind(any_local_address()).unwrap();
     poll.registry()
         .register(&mut idle, Token(0), Interest::READABLE)
         .unwrap();
@@ -176,18 +176,19 @@ fn capacity_one_buffer_loses_nothing() {
     const N: usize = 64;
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(1);
-    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
-    let mut sockets = Vec::new();
+    let mut listeners = Vec::new();
     for i in 0..N {
-        let mut socket = UdpSocket::bind(any_local_address()).unwrap();
+        let mut listener = TcpListener::bind(any_local_address()).unwrap();
         poll.registry()
-            .register(&mut socket, Token(i), Interest::READABLE)
+            .register(&mut listener, Token(i), Interest::READABLE)
             .unwrap();
-        sockets.push(socket);
+        listeners.push(listener);
     }
-    for socket in &sockets {
-        sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-    }
+    // One pending connection makes each listener readable.
+    let _clients: Vec<std::net::TcpStream> = listeners
+        .iter()
+        .map(|listener| std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap())
+        .collect();
     let mut counts: HashMap<Token, usize> = HashMap::new();
     let deadline = Instant::now() + DEADLINE;
     while counts.len() < N {

@@ -23,7 +23,7 @@
 //! ```
 
 use std::fs::File;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io;
 use std::os::fd::OwnedFd;
 use std::process::{ChildStderr, ChildStdin, ChildStdout};
 
@@ -91,56 +91,10 @@ impl Receiver {
     }
 }
 
-impl Write for Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        (&*self).flush()
-    }
-}
-
-impl Write for &Sender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|mut pipe| pipe.write(buf))
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|mut pipe| pipe.write_vectored(bufs))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.do_io(|mut pipe| pipe.flush())
-    }
-}
-
-impl Read for Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        (&*self).read_vectored(bufs)
-    }
-}
-
-impl Read for &Receiver {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|mut pipe| pipe.read(buf))
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|mut pipe| pipe.read_vectored(bufs))
-    }
-}
-
 io_source_type!(Sender, File);
 io_source_type!(Receiver, File);
+write_through_do_io!(Sender);
+read_through_do_io!(Receiver);
 
 impl From<ChildStdin> for Sender {
     /// Takes the child's stdin as it is (blocking); call `set_nonblocking(true)` before use.

@@ -1,4 +1,4 @@
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io;
 use std::net::{self, Shutdown, SocketAddr};
 
 use crate::io_source::IoSource;
@@ -12,7 +12,7 @@ use crate::sys;
 /// of a failed attempt (for example `ConnectionRefused`), and [`peer_addr`](TcpStream::peer_addr)
 /// succeeds once connected.
 ///
-/// Reading and writing go through [`Read`] and [`Write`], also on `&TcpStream`, so one thread can
+/// Reading and writing go through [`Read`](std::io::Read) and [`Write`](std::io::Write), also on `&TcpStream`, so one thread can
 /// read while another writes.
 ///
 /// # Examples
@@ -134,55 +134,9 @@ impl TcpStream {
     }
 }
 
-impl Read for TcpStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self).read(buf)
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        (&*self).read_vectored(bufs)
-    }
-}
-
-impl Read for &TcpStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.do_io(|mut stream| stream.read(buf))
-    }
-
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|mut stream| stream.read_vectored(bufs))
-    }
-}
-
-impl Write for TcpStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        (&*self).write(buf)
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self).write_vectored(bufs)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        (&*self).flush()
-    }
-}
-
-impl Write for &TcpStream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.do_io(|mut stream| stream.write(buf))
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.do_io(|mut stream| stream.write_vectored(bufs))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.do_io(|mut stream| stream.flush())
-    }
-}
-
 io_source_type!(TcpStream, net::TcpStream);
+read_through_do_io!(TcpStream);
+write_through_do_io!(TcpStream);
 
 impl From<TcpStream> for net::TcpStream {
     fn from(stream: TcpStream) -> net::TcpStream {
