@@ -158,21 +158,24 @@ impl Selector {
         self.queue_update(sock)
     }
 
-    /// An AFD handle for one more socket: the newest one while it has room, else a new one.
+    /// An AFD handle for one more socket: one with room if there is one, else a new one.
     fn afd_for_new_socket(&self) -> io::Result<Arc<Afd>> {
         let mut groups = lock(&self.poll_groups);
-        // Close handles that no socket uses any more, except the newest, which takes the next.
-        let newest = groups.len().saturating_sub(1);
-        let mut index = 0;
+        // Close the handles no socket uses any more, but one: a socket that comes and goes
+        // should not cost a new handle each time.
+        let mut kept_a_spare = false;
         groups.retain(|afd| {
-            let keep = index == newest || Arc::strong_count(afd) > 1;
-            index += 1;
+            let in_use = Arc::strong_count(afd) > 1;
+            let keep = in_use || !kept_a_spare;
+            kept_a_spare |= !in_use;
             keep
         });
-        if let Some(afd) = groups.last() {
-            if Arc::strong_count(afd) - 1 < POLL_GROUP_SIZE {
-                return Ok(Arc::clone(afd));
-            }
+        // Counts only grow under this lock, so a group found with room keeps it.
+        if let Some(afd) = groups
+            .iter()
+            .find(|afd| Arc::strong_count(afd) - 1 < POLL_GROUP_SIZE)
+        {
+            return Ok(Arc::clone(afd));
         }
         let afd = Arc::new(Afd::new(&self.port)?);
         groups.push(Arc::clone(&afd));
@@ -721,6 +724,57 @@ mod tests {
         let sixty_days = Duration::from_secs(60 * 24 * 3600);
         assert_eq!(timeout_ms(Some(sixty_days)), ffi::INFINITE - 1);
         assert_eq!(timeout_ms(Some(Duration::MAX)), ffi::INFINITE - 1);
+    }
+
+    /// Sockets share AFD handles by groups of [`POLL_GROUP_SIZE`], and the places that
+    /// deregistered sockets free are taken by the next ones rather than by new handles.
+    #[test]
+    fn sockets_share_afd_handles_by_groups() {
+        let selector = Selector::new().unwrap();
+        let localhost = "127.0.0.1:0".parse().unwrap();
+        let register = |socket: &std::net::UdpSocket, token| {
+            use std::os::windows::io::AsRawSocket;
+            selector
+                .register(socket.as_raw_socket(), Token(token), Interest::READABLE)
+                .unwrap()
+        };
+        let group_sizes = || -> Vec<usize> {
+            let groups = lock(&selector.poll_groups);
+            groups
+                .iter()
+                .map(|afd| Arc::strong_count(afd) - 1)
+                .collect()
+        };
+        let sockets: Vec<_> = (0..100)
+            .map(|_| super::super::net::udp_bind(&localhost).unwrap())
+            .collect();
+        let mut registered: Vec<_> = (0..100).map(|i| register(&sockets[i], i)).collect();
+        let mut events = Events::with_capacity(128);
+        // Issues the 100 requests.
+        selector.select(&mut events, Some(Duration::ZERO)).unwrap();
+        assert_eq!(group_sizes(), [32, 32, 32, 4]);
+
+        // 40 leave; their cancelled requests hold their places until they come back.
+        for sock in registered.drain(..40) {
+            sock.delete();
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while group_sizes() != [0, 24, 32, 4] {
+            assert!(
+                Instant::now() < deadline,
+                "cancellations missing: {:?}",
+                group_sizes()
+            );
+            selector
+                .select(&mut events, Some(Duration::from_millis(10)))
+                .unwrap();
+        }
+
+        let newcomers: Vec<_> = (0..40)
+            .map(|_| super::super::net::udp_bind(&localhost).unwrap())
+            .collect();
+        registered.extend(newcomers.iter().map(|socket| register(socket, 1000)));
+        assert_eq!(group_sizes(), [32, 32, 32, 4]);
     }
 
     #[test]
