@@ -464,7 +464,8 @@ mod layout_proof {
 
     // The AFD request is not in windows-sys. It is proven from its parts: a HANDLE-sized,
     // HANDLE-aligned socket followed by two 32-bit fields, and a header of an NT time
-    // (LARGE_INTEGER) and two 32-bit fields, with no padding anywhere on 64-bit targets.
+    // (LARGE_INTEGER) and two 32-bit fields, padded at the end to the NT time's alignment (which
+    // adds 4 bytes on 32-bit x86 only).
     same_layout!(AFD_POLL_HANDLE_INFO, (found::HANDLE, u32, i32) {});
     const _: () = {
         assert!(offset_of!(AFD_POLL_HANDLE_INFO, Events) == size_of::<found::HANDLE>());
@@ -473,11 +474,12 @@ mod layout_proof {
         assert!(offset_of!(AFD_POLL_INFO, NumberOfHandles) == 8);
         assert!(offset_of!(AFD_POLL_INFO, Exclusive) == 12);
         assert!(offset_of!(AFD_POLL_INFO, Handles) == 16);
-        assert!(size_of::<AFD_POLL_INFO>() == 16 + size_of::<AFD_POLL_HANDLE_INFO>());
+        let unpadded = 16 + size_of::<AFD_POLL_HANDLE_INFO>();
+        assert!(size_of::<AFD_POLL_INFO>() == unpadded.next_multiple_of(align_of::<i64>()));
         assert!(align_of::<AFD_POLL_INFO>() == align_of::<i64>());
     };
     // The handle table is not in windows-sys either: pointer-sized fields, then four 32-bit
-    // ones (two of them as 16-bit halves), with no padding on 64-bit targets.
+    // ones (two of them as 16-bit halves), with no padding.
     const _: () = {
         type Entry = SYSTEM_HANDLE_TABLE_ENTRY_INFO_EX;
         let word = size_of::<usize>();
