@@ -6,16 +6,23 @@ mod ffi;
 mod iocp;
 pub(crate) mod net;
 mod selector;
+mod sock_state;
 mod waker;
 
 pub(crate) use self::selector::{event, Event, Events, Selector};
 pub(crate) use self::waker::Waker;
 
 use std::io;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use self::selector::SockState;
+use self::sock_state::SockState;
 use crate::{Interest, Token};
+
+/// Locks a mutex, also after a thread panicked while holding it: every critical section here
+/// leaves the data consistent between statements that could panic.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// The error of the last Winsock call on this thread.
 fn socket_error() -> io::Error {
