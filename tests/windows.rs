@@ -12,7 +12,7 @@ use std::os::windows::io::{AsRawSocket, AsSocket, FromRawSocket, IntoRawSocket, 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use minimio::net::{TcpListener, TcpStream, UdpSocket};
 use minimio::{Events, Interest, Poll, Token, Waker};
@@ -155,9 +155,7 @@ fn reregister_from_another_thread_during_a_blocked_poll() {
             .unwrap();
         stream
     });
-    let started = Instant::now();
     expect_events(&mut poll, &mut events, &[Expect::writable(Token(2))]);
-    assert!(started.elapsed() < DEADLINE);
     drop(changer.join().unwrap());
 }
 
