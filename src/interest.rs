@@ -5,6 +5,15 @@ use std::{fmt, ops};
 
 const READABLE: u8 = 0b0001;
 const WRITABLE: u8 = 0b0010;
+#[cfg(any(
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "ios",
+    target_os = "macos",
+))]
+const AIO: u8 = 0b0100;
+#[cfg(target_os = "freebsd")]
+const LIO: u8 = 0b1000;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const PRIORITY: u8 = 0b1_0000;
 
@@ -47,6 +56,24 @@ impl Interest {
     /// Interest in the source becoming writable (buffer space, a finished connect).
     pub const WRITABLE: Interest = non_empty(WRITABLE);
 
+    /// Interest in POSIX AIO completions (`EVFILT_AIO`). DragonFly, FreeBSD, iOS and macOS only.
+    ///
+    /// Registering a source with it adds no knote: an AIO request is tied to the queue by the
+    /// `aiocb` passed to `aio_read`/`aio_write` (with `SIGEV_KEVENT`), and its completion is
+    /// reported as an event for which [`Event::is_aio`](crate::event::Event::is_aio) holds.
+    #[cfg(any(
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "ios",
+        target_os = "macos",
+    ))]
+    pub const AIO: Interest = non_empty(AIO);
+
+    /// Interest in `lio_listio` completions (`EVFILT_LIO`). FreeBSD only; like
+    /// [`Interest::AIO`], the request itself ties the completion to the queue.
+    #[cfg(target_os = "freebsd")]
+    pub const LIO: Interest = non_empty(LIO);
+
     /// Interest in priority data: TCP urgent data, or the exceptional conditions `EPOLLPRI`
     /// reports for some files (for example `/proc/self/mounts` changes). Linux and Android only.
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -81,16 +108,39 @@ impl Interest {
         self.0.get() & WRITABLE != 0
     }
 
-    /// Whether this interest includes AIO readiness. No supported platform has it yet, so this is
-    /// always `false`; it exists so code written for several platforms compiles everywhere.
+    /// Whether this interest includes `Interest::AIO` (always `false` where that interest does
+    /// not exist, so code written for several platforms compiles everywhere).
     pub const fn is_aio(self) -> bool {
-        false
+        #[cfg(any(
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "macos",
+        ))]
+        {
+            self.0.get() & AIO != 0
+        }
+        #[cfg(not(any(
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "ios",
+            target_os = "macos",
+        )))]
+        {
+            false
+        }
     }
 
-    /// Whether this interest includes LIO readiness. No supported platform has it yet, so this is
-    /// always `false`; it exists so code written for several platforms compiles everywhere.
+    /// Whether this interest includes `Interest::LIO` (always `false` except on FreeBSD).
     pub const fn is_lio(self) -> bool {
-        false
+        #[cfg(target_os = "freebsd")]
+        {
+            self.0.get() & LIO != 0
+        }
+        #[cfg(not(target_os = "freebsd"))]
+        {
+            false
+        }
     }
 
     /// Whether this interest includes `Interest::PRIORITY` (always `false` where that interest
@@ -126,6 +176,8 @@ impl fmt::Debug for Interest {
         let names = [
             (self.is_readable(), "READABLE"),
             (self.is_writable(), "WRITABLE"),
+            (self.is_aio(), "AIO"),
+            (self.is_lio(), "LIO"),
             (self.is_priority(), "PRIORITY"),
         ];
         let mut separator = "";

@@ -13,8 +13,11 @@ use std::sync::{Arc, Weak};
 use crate::{sys, Interest, Registry, Token};
 
 pub(crate) struct IoSource<T> {
-    inner: T,
+    /// Declared (so dropped) before `inner`: a backend that keeps its registrations in user
+    /// space (poll(2)) forgets this one while the fd is still open, so another thread cannot
+    /// reuse the fd number in between and find it still registered.
     state: sys::IoSourceState,
+    inner: T,
     /// The queue this source is registered with. A `Weak` so that a queue that has been dropped
     /// (taking its registrations with it) no longer counts.
     registered_with: Option<Weak<sys::Selector>>,
@@ -23,8 +26,8 @@ pub(crate) struct IoSource<T> {
 impl<T> IoSource<T> {
     pub(crate) fn new(inner: T) -> IoSource<T> {
         IoSource {
-            inner,
             state: sys::IoSourceState::new(),
+            inner,
             registered_with: None,
         }
     }

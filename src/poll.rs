@@ -79,8 +79,9 @@ pub struct Registry {
 }
 
 impl Poll {
-    /// Creates a new event queue (on Linux, an epoll instance, close-on-exec; on Windows, an I/O
-    /// completion port).
+    /// Creates a new event queue, close-on-exec: an epoll instance on Linux, a kqueue on macOS,
+    /// iOS and the BSDs (with the poll(2) backend, a table in user space and a wake-up pipe), an
+    /// I/O completion port on Windows.
     ///
     /// # Errors
     ///
@@ -104,8 +105,9 @@ impl Poll {
     /// - `timeout: None` waits until at least one event arrives.
     /// - `Some(Duration::ZERO)` checks and returns at once.
     /// - Any other timeout is a minimum: without an event, `poll` returns after *at least* that
-    ///   long (rounded up to the kernel's granularity: one millisecond on Linux, one clock tick
-    ///   of about 15.6 ms on Windows), never before.
+    ///   long (rounded up to the kernel's granularity: one millisecond for epoll and poll(2),
+    ///   none for kqueue, which takes nanoseconds, a clock tick of about 15.6 ms on Windows),
+    ///   never before.
     ///   Timeouts too long to express (such as `Duration::MAX`) wait for an event.
     ///
     /// When it returns because the timeout passed, `events` is empty. At most
@@ -250,6 +252,9 @@ impl Registry {
     }
 }
 
+/// The epoll or kqueue fd, which is readable while events are pending, so a `Poll` can be
+/// watched by another event loop. With the poll(2) backend there is no such fd: this is its
+/// wake-up pipe, which does not become readable when sources are ready.
 #[cfg(unix)]
 impl AsRawFd for Poll {
     fn as_raw_fd(&self) -> RawFd {

@@ -9,13 +9,17 @@ use crate::{sys, Registry, Token};
 ///
 /// The event is readable and carries the waker's token. Several wakes before the poller looks
 /// may be reported as one event; each wake that happens after a `poll` has returned the previous
-/// event produces a new one, so a wake is never lost. On Linux a waker is an eventfd and a wake
-/// is one `write` system call. On Windows a wake posts one completion packet to the queue (and
-/// none while an earlier one is still unread), and a waker costs no handle.
+/// event produces a new one, so a wake is never lost.
+///
+/// On Linux a waker is an eventfd and a wake is one `write` system call. Under kqueue it is a
+/// user event (`EVFILT_USER`, one `kevent` call per wake), or a pipe on NetBSD and OpenBSD. The
+/// poll(2) backend keeps wakes in the queue itself, and writes to its wake-up pipe only while a
+/// `poll` is sleeping. On Windows a wake posts one completion packet to the queue (and none
+/// while an earlier one is still unread).
 ///
 /// A waker stays usable after its `Poll` is dropped: `wake` then succeeds and nobody is told.
-/// Create one waker per `Poll` and share it (it is `Send + Sync`, put it in an `Arc`); on Linux
-/// each waker costs a file descriptor.
+/// Create one waker per `Poll` and share it (it is `Send + Sync`, put it in an `Arc`); each waker
+/// costs a file descriptor (none with the poll(2) backend, and no handle on Windows).
 ///
 /// # Examples
 ///

@@ -226,11 +226,12 @@ fn dropping_receiver_gives_error_on_sender() {
     let event = wait_for_event(&mut poll, &mut events, SENDER, |e| {
         e.error || e.write_closed
     });
-    #[cfg(target_os = "linux")]
-    assert!(
-        event.error && event.write_closed,
-        "Linux reports both error and write_closed: {event:?}"
-    );
+    if cfg!(target_os = "linux") {
+        assert!(
+            event.error && event.write_closed,
+            "Linux reports both error and write_closed: {event:?}"
+        );
+    }
     let err = sender
         .write(b"anyone?")
         .expect_err("writing to a pipe without reader must fail");

@@ -6,8 +6,9 @@ use crate::sys;
 /// The buffer [`Poll::poll`](crate::Poll::poll) fills with events.
 ///
 /// Its capacity is the most events one call to `poll` returns. A smaller buffer loses nothing:
-/// sources that did not fit stay ready in the kernel and are returned by the next calls (epoll
-/// hands them out in turn, so no source is starved). Each `poll` replaces the previous contents.
+/// sources that did not fit stay ready in the kernel and are returned by the next calls (epoll and
+/// kqueue hand them out in turn, and the poll(2) backend starts each report where the previous
+/// one stopped, so no source is starved). Each `poll` replaces the previous contents.
 ///
 /// # Examples
 ///

@@ -13,12 +13,29 @@
 //! | `IoSourceState` | per-socket state the backend keeps beside each `net` type: `register`, `reregister` and `deregister` of a socket with a selector, and `do_io`, through which every read, write, send, receive and accept passes (a backend that emulates edge triggering re-arms there). |
 //! | `net`, `uds`, `pipe` | creating sockets and pipes that are non-blocking and close-on-exec (on Windows: not inheritable) from birth; `uds` and `pipe` on Unix only. |
 //!
-//! Readiness is edge-triggered on every backend; modes (level, oneshot) will be added to
+//! Readiness is edge-triggered on every backend (the poll(2) backend emulates it, see its module
+//! docs); modes (level, oneshot) will be added to
 //! `register` as a parameter when a backend offers them, not as new entry points.
 
-#[cfg(target_os = "linux")]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
 mod unix;
-#[cfg(target_os = "linux")]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
 pub(crate) use self::unix::*;
 
 #[cfg(windows)]
@@ -26,8 +43,18 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use self::windows::*;
 
-#[cfg(not(any(target_os = "linux", windows)))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    windows,
+)))]
 compile_error!(
-    "minimio runs on Linux and Windows only for now: the kqueue backend (macOS, BSD) is not \
-     written yet"
+    "minimio runs on Linux, macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly and Windows for now: \
+     other Unix systems need their system calls declared in src/sys/unix/ffi before the poll(2) \
+     backend can serve them"
 );

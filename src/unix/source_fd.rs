@@ -8,13 +8,17 @@ use crate::{Interest, Registry, Token};
 /// socket made by another library.
 ///
 /// `SourceFd` only borrows the number; it does not own or close the fd. The fd should be in
-/// non-blocking mode, and it must be deregistered before it is closed if it has duplicates (the
-/// kernel keeps the registration while any duplicate is open).
+/// non-blocking mode, and it must be deregistered before it is closed if it has duplicates (epoll
+/// keeps the registration while any duplicate is open). With the poll(2) backend, always
+/// deregister before closing: its table lives in user space, and an fd number reused before the
+/// next `poll` would be taken for the old registration. The poll(2) backend also cannot see the
+/// I/O done on a raw fd, so after an event it reports that interest again only once the fd is
+/// re-registered.
 ///
 /// Since no record is kept beside a raw fd, misuse is reported by the kernel: registering twice
 /// gives `AlreadyExists`, reregistering or deregistering an fd that is not registered gives
-/// `NotFound`, a closed fd gives `EBADF`, and a regular file gives `PermissionDenied` (epoll
-/// cannot watch regular files; they are always ready).
+/// `NotFound`, a closed fd gives `EBADF`, and a regular file gives `PermissionDenied` under epoll,
+/// which cannot watch regular files (kqueue and poll(2) accept them and report them ready).
 ///
 /// # Examples
 ///

@@ -39,7 +39,7 @@ impl UnixListener {
     /// # Errors
     ///
     /// `AddrInUse` if the path exists; `InvalidInput` if it contains a NUL byte or is longer
-    /// than a `sockaddr_un` holds (107 bytes on Linux).
+    /// than a `sockaddr_un` holds (107 bytes on Linux, 103 on macOS and the BSDs).
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
         sys::uds::listener_bind(path.as_ref()).map(UnixListener::from_std)
     }

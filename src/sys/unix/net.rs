@@ -3,7 +3,9 @@
 //! Every socket is born non-blocking and close-on-exec in the same system call that creates it
 //! (`SOCK_NONBLOCK | SOCK_CLOEXEC` for `socket`, the same flags for `accept4`), so there is no
 //! window in which a blocking call could hang the loop or a concurrent `fork`+`exec` could leak
-//! the fd into a child. Once created, sockets are handed to the `std::net` types, which do the
+//! the fd into a child. Darwin alone lacks those flags: there the socket is switched right after
+//! it is made, and also given `SO_NOSIGPIPE`, its only way to keep a write to a closed peer from
+//! raising SIGPIPE. Once created, sockets are handed to the `std::net` types, which do the
 //! reading and writing: those calls behave the same on a non-blocking socket.
 
 use std::io;
@@ -16,23 +18,46 @@ use crate::sys::unix::{ffi, syscall};
 /// The backlog given to `listen`; the kernel caps it at `net.core.somaxconn`.
 const LISTEN_BACKLOG: ffi::c_int = 1024;
 
+/// The type flags that make a socket non-blocking and close-on-exec as it is created.
+#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+const NEW_SOCKET_FLAGS: ffi::c_int = ffi::SOCK_NONBLOCK | ffi::SOCK_CLOEXEC;
+/// Darwin has no such flags; see [`finish_socket`].
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+const NEW_SOCKET_FLAGS: ffi::c_int = 0;
+
+/// What is left to do once the kernel has made a socket: nothing where the creation flags
+/// exist; on Darwin, close-on-exec, non-blocking and `SO_NOSIGPIPE`.
+#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+fn finish_socket(_: &OwnedFd) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+fn finish_socket(socket: &OwnedFd) -> io::Result<()> {
+    crate::sys::unix::set_cloexec_nonblocking(socket.as_raw_fd())?;
+    set_int_option(socket.as_raw_fd(), ffi::SOL_SOCKET, ffi::SO_NOSIGPIPE, 1)
+}
+
 /// `socket(domain, ty | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)`.
 pub(crate) fn new_socket(domain: ffi::c_int, ty: ffi::c_int) -> io::Result<OwnedFd> {
-    let ty = ty | ffi::SOCK_NONBLOCK | ffi::SOCK_CLOEXEC;
     // SAFETY: socket takes no pointers; a non-negative result is a new fd we now own.
-    let fd = syscall(unsafe { ffi::socket(domain, ty, 0) })?;
+    let fd = syscall(unsafe { ffi::socket(domain, ty | NEW_SOCKET_FLAGS, 0) })?;
     // SAFETY: `fd` was just returned by the kernel and nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    finish_socket(&socket)?;
+    Ok(socket)
 }
 
 /// `socketpair(AF_UNIX, ty | SOCK_NONBLOCK | SOCK_CLOEXEC)`: two connected ends.
 pub(crate) fn new_socket_pair(ty: ffi::c_int) -> io::Result<(OwnedFd, OwnedFd)> {
-    let ty = ty | ffi::SOCK_NONBLOCK | ffi::SOCK_CLOEXEC;
     let mut fds = [-1; 2];
     // SAFETY: `fds` has room for the two fds socketpair writes.
-    syscall(unsafe { ffi::socketpair(ffi::AF_UNIX, ty, 0, fds.as_mut_ptr()) })?;
+    syscall(unsafe { ffi::socketpair(ffi::AF_UNIX, ty | NEW_SOCKET_FLAGS, 0, fds.as_mut_ptr()) })?;
     // SAFETY: both fds were just returned by the kernel and nothing else owns them.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    let pair = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    finish_socket(&pair.0)?;
+    finish_socket(&pair.1)?;
+    Ok(pair)
 }
 
 /// A socket address in the C layout the kernel expects, with its length.
@@ -47,6 +72,8 @@ impl RawSocketAddr {
         match addr {
             SocketAddr::V4(addr) => {
                 let v4 = ffi::sockaddr_in {
+                    #[cfg(not(target_os = "linux"))]
+                    sin_len: size_of::<ffi::sockaddr_in>() as u8,
                     sin_family: ffi::AF_INET as ffi::sa_family_t,
                     sin_port: addr.port().to_be(),
                     sin_addr: ffi::in_addr {
@@ -61,6 +88,8 @@ impl RawSocketAddr {
             }
             SocketAddr::V6(addr) => {
                 let v6 = ffi::sockaddr_in6 {
+                    #[cfg(not(target_os = "linux"))]
+                    sin6_len: size_of::<ffi::sockaddr_in6>() as u8,
                     sin6_family: ffi::AF_INET6 as ffi::sa_family_t,
                     sin6_port: addr.port().to_be(),
                     sin6_flowinfo: addr.flowinfo(),
@@ -208,18 +237,23 @@ pub(crate) fn tcp_accept(listener: &net::TcpListener) -> io::Result<(net::TcpStr
     Ok((net::TcpStream::from(stream), addr))
 }
 
-/// `accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC)`.
+/// `accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC)`; on Darwin `accept`, then the flags.
 pub(crate) fn accept(
     fd: RawFd,
     addr: *mut ffi::sockaddr,
     len: &mut ffi::socklen_t,
 ) -> io::Result<OwnedFd> {
-    let flags = ffi::SOCK_NONBLOCK | ffi::SOCK_CLOEXEC;
     // SAFETY: `addr` points at `*len` writable bytes (the callers pass their own storage) and
     // `len` is a valid in/out length.
-    let fd = syscall(unsafe { ffi::accept4(fd, addr, len, flags) })?;
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    let fd = syscall(unsafe { ffi::accept4(fd, addr, len, NEW_SOCKET_FLAGS) })?;
+    // SAFETY: as above.
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    let fd = syscall(unsafe { ffi::accept(fd, addr, len) })?;
     // SAFETY: `fd` was just returned by the kernel and nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    finish_socket(&socket)?;
+    Ok(socket)
 }
 
 /// A UDP socket bound to `addr`.

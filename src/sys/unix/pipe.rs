@@ -1,4 +1,5 @@
-//! Anonymous pipes: pipe2(2) with both ends non-blocking and close-on-exec from the start.
+//! Anonymous pipes: pipe2(2) with both ends non-blocking and close-on-exec from the start
+//! (Darwin, which has no pipe2, sets both right after pipe(2)).
 
 use std::fs::File;
 use std::io;
@@ -10,9 +11,19 @@ use crate::sys::unix::{ffi, syscall};
 pub(crate) fn new_pipe() -> io::Result<(File, File)> {
     let mut fds = [-1; 2];
     // SAFETY: `fds` has room for the two fds pipe2 writes.
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
     syscall(unsafe { ffi::pipe2(fds.as_mut_ptr(), ffi::O_NONBLOCK | ffi::O_CLOEXEC) })?;
+    // SAFETY: `fds` has room for the two fds pipe writes.
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    syscall(unsafe { ffi::pipe(fds.as_mut_ptr()) })?;
     // SAFETY: both fds were just returned by the kernel and nothing else owns them.
-    Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
+    let pipe = unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) };
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    {
+        crate::sys::unix::set_cloexec_nonblocking(pipe.0.as_raw_fd())?;
+        crate::sys::unix::set_cloexec_nonblocking(pipe.1.as_raw_fd())?;
+    }
+    Ok(pipe)
 }
 
 /// Switches `O_NONBLOCK` on or off with `fcntl`, keeping the other status flags.

@@ -20,6 +20,19 @@ use crate::sys::unix::{ffi, syscall};
 /// Where `sun_path` starts: the length of an address with an empty path.
 const PATH_OFFSET: usize = offset_of!(ffi::sockaddr_un, sun_path);
 
+/// How many bytes `sun_path` holds: 108 on Linux, 104 on the BSDs.
+const PATH_CAPACITY: usize = size_of::<ffi::sockaddr_un>() - PATH_OFFSET;
+
+/// A Unix-domain address with an empty path.
+fn empty_raw() -> ffi::sockaddr_un {
+    ffi::sockaddr_un {
+        #[cfg(not(target_os = "linux"))]
+        sun_len: 0,
+        sun_family: ffi::AF_UNIX as ffi::sa_family_t,
+        sun_path: [0; PATH_CAPACITY],
+    }
+}
+
 /// The C form of a path address. The path must fit with its terminating NUL and hold no NUL.
 fn raw_from_path(path: &Path) -> io::Result<(ffi::sockaddr_un, ffi::socklen_t)> {
     let bytes = path.as_os_str().as_bytes();
@@ -38,18 +51,21 @@ fn raw_with_name(
     name: &[u8],
     trailing_nuls: usize,
 ) -> io::Result<(ffi::sockaddr_un, ffi::socklen_t)> {
-    let mut raw = ffi::sockaddr_un {
-        sun_family: ffi::AF_UNIX as ffi::sa_family_t,
-        sun_path: [0; 108],
-    };
-    if name.len() + trailing_nuls > raw.sun_path.len() {
+    let mut raw = empty_raw();
+    if name.len() + trailing_nuls > PATH_CAPACITY {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            "Unix socket address is longer than the 108 bytes sockaddr_un can hold",
+            format!(
+                "Unix socket address is longer than the {PATH_CAPACITY} bytes sockaddr_un can hold"
+            ),
         ));
     }
     raw.sun_path[..name.len()].copy_from_slice(name);
     let len = PATH_OFFSET + name.len() + trailing_nuls;
+    #[cfg(not(target_os = "linux"))]
+    {
+        raw.sun_len = len as u8;
+    }
     Ok((raw, len as ffi::socklen_t))
 }
 
@@ -119,10 +135,7 @@ fn listener_from(socket: OwnedFd) -> io::Result<net::UnixListener> {
 pub(crate) fn listener_accept(
     listener: &net::UnixListener,
 ) -> io::Result<(net::UnixStream, SocketAddr)> {
-    let mut raw = ffi::sockaddr_un {
-        sun_family: 0,
-        sun_path: [0; 108],
-    };
+    let mut raw = empty_raw();
     let mut len = size_of::<ffi::sockaddr_un>() as ffi::socklen_t;
     let fd = accept(
         listener.as_raw_fd(),

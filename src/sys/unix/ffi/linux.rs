@@ -15,7 +15,7 @@
 )))]
 compile_error!("minimio's Linux declarations have not been checked for this architecture");
 
-pub(crate) use std::ffi::{c_int, c_uint, c_void};
+pub(crate) use std::ffi::{c_int, c_short, c_uint, c_ulong, c_void};
 
 pub(crate) type sa_family_t = u16;
 pub(crate) type socklen_t = u32;
@@ -49,6 +49,29 @@ pub(crate) const EPOLLERR: u32 = 0x008;
 pub(crate) const EPOLLHUP: u32 = 0x010;
 pub(crate) const EPOLLRDHUP: u32 = 0x2000;
 pub(crate) const EPOLLET: u32 = 1 << 31;
+
+// ---------------------------------------------------------------------------------------------
+// poll(2)
+// ---------------------------------------------------------------------------------------------
+
+pub(crate) type nfds_t = c_ulong;
+
+/// One entry of the array `poll` examines: which fd, what to wait for, what happened.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct pollfd {
+    pub(crate) fd: c_int,
+    pub(crate) events: c_short,
+    pub(crate) revents: c_short,
+}
+
+pub(crate) const POLLIN: c_short = 0x001;
+pub(crate) const POLLPRI: c_short = 0x002;
+pub(crate) const POLLOUT: c_short = 0x004;
+pub(crate) const POLLERR: c_short = 0x008;
+pub(crate) const POLLHUP: c_short = 0x010;
+pub(crate) const POLLNVAL: c_short = 0x020;
+pub(crate) const POLLRDHUP: c_short = 0x2000;
 
 // ---------------------------------------------------------------------------------------------
 // eventfd(2), pipe2(2), fcntl(2)
@@ -145,6 +168,8 @@ extern "C" {
         timeout: c_int,
     ) -> c_int;
 
+    pub(crate) fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int;
+
     pub(crate) fn eventfd(initval: c_uint, flags: c_int) -> c_int;
     pub(crate) fn pipe2(fds: *mut c_int, flags: c_int) -> c_int;
     pub(crate) fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
@@ -220,6 +245,8 @@ mod layout_proof {
     });
     same_layout!(sockaddr_un, libc::sockaddr_un { sun_family = sun_family, sun_path = sun_path });
     same_layout!(sockaddr_storage, libc::sockaddr_storage { ss_family = ss_family });
+    same_layout!(pollfd, libc::pollfd { fd = fd, events = events, revents = revents });
+    same_layout!(nfds_t, libc::nfds_t {});
     same_layout!(sa_family_t, libc::sa_family_t {});
     same_layout!(socklen_t, libc::socklen_t {});
     same_layout!(in_port_t, libc::in_port_t {});
@@ -236,6 +263,13 @@ mod layout_proof {
         EPOLLHUP,
         EPOLLRDHUP,
         EPOLLET,
+        POLLIN,
+        POLLPRI,
+        POLLOUT,
+        POLLERR,
+        POLLHUP,
+        POLLNVAL,
+        POLLRDHUP,
         O_NONBLOCK,
         O_CLOEXEC,
         EFD_NONBLOCK,
@@ -266,6 +300,8 @@ mod layout_proof {
     const _: unsafe extern "C" fn(c_int, *mut epoll_event, c_int, c_int) -> c_int = epoll_wait;
     const _: unsafe extern "C" fn(c_int, *mut libc::epoll_event, c_int, c_int) -> c_int =
         libc::epoll_wait;
+    const _: unsafe extern "C" fn(*mut pollfd, nfds_t, c_int) -> c_int = poll;
+    const _: unsafe extern "C" fn(*mut libc::pollfd, libc::nfds_t, c_int) -> c_int = libc::poll;
     const _: unsafe extern "C" fn(c_uint, c_int) -> c_int = eventfd;
     const _: unsafe extern "C" fn(c_uint, c_int) -> c_int = libc::eventfd;
     const _: unsafe extern "C" fn(*mut c_int, c_int) -> c_int = pipe2;

@@ -4,8 +4,33 @@
 //! file; every type, constant and function signature in it is proven equal to the `libc` crate's
 //! by compile-time assertions at the bottom of that file (they are compiled with the tests, so
 //! `cargo check --tests --target <triple>` proves the layout for `<triple>`).
+//!
+//! A build uses one backend's part of a file (epoll or kqueue, or poll(2) when
+//! `minimio_force_poll` is set), but every part is declared and proven in every build, so unused
+//! items are expected here.
 
 #[cfg(target_os = "linux")]
+#[allow(dead_code)]
 mod linux;
 #[cfg(target_os = "linux")]
 pub(crate) use self::linux::*;
+
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
+#[allow(dead_code)]
+mod bsd;
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
+pub(crate) use self::bsd::*;

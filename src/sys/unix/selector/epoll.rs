@@ -22,6 +22,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
+use super::timeout_ms;
 use crate::sys::unix::ffi;
 use crate::sys::unix::syscall;
 use crate::{Interest, Token};
@@ -176,18 +177,6 @@ fn epoll_bits(interests: Interest) -> u32 {
     bits
 }
 
-/// A timeout in whole milliseconds for `epoll_wait`: -1 for ever, rounded up, at most `i32::MAX`.
-fn timeout_ms(timeout: Option<Duration>) -> i32 {
-    match timeout {
-        None => -1,
-        Some(timeout) => {
-            let whole = timeout.as_millis();
-            let ceil = whole + u128::from(timeout.subsec_nanos() % 1_000_000 != 0);
-            ceil.min(i32::MAX as u128) as i32
-        }
-    }
-}
-
 /// Reading an [`Event`]. `EPOLLHUP` and `EPOLLERR` arrive whatever was asked for, so they are
 /// folded into both closed directions the way a caller needs them.
 pub(crate) mod event {
@@ -261,21 +250,6 @@ pub(crate) mod event {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timeouts_round_up_and_saturate() {
-        assert_eq!(timeout_ms(None), -1);
-        assert_eq!(timeout_ms(Some(Duration::ZERO)), 0);
-        assert_eq!(timeout_ms(Some(Duration::from_nanos(1))), 1);
-        assert_eq!(timeout_ms(Some(Duration::from_micros(999))), 1);
-        assert_eq!(timeout_ms(Some(Duration::from_millis(1))), 1);
-        assert_eq!(timeout_ms(Some(Duration::from_micros(1001))), 2);
-        assert_eq!(
-            timeout_ms(Some(Duration::from_secs(3 * 24 * 3600 * 10))),
-            i32::MAX
-        );
-        assert_eq!(timeout_ms(Some(Duration::MAX)), i32::MAX);
-    }
 
     #[test]
     fn interest_maps_to_edge_triggered_bits() {

@@ -1,0 +1,460 @@
+//! kqueue(2): readiness on macOS, iOS, FreeBSD, NetBSD, OpenBSD and DragonFly.
+//!
+//! The whole interface is two system calls:
+//!
+//! 1. `kqueue` makes an event queue in the kernel and returns a file descriptor for it.
+//! 2. `kevent` does everything else. It first applies a *changelist*: each change adds, modifies
+//!    or removes a *knote*, one (ident, filter) pair such as "fd 7, readable", carrying flags and
+//!    a pointer-sized `udata` that comes back with every report (minimio puts the [`Token`]
+//!    there). Then it waits until knotes fire (or the timeout passes) and copies their reports
+//!    into an *event list*. A call may do either half or both.
+//!
+//! How minimio uses it, and where it differs from epoll:
+//!
+//! - **One knote per direction.** Reading (`EVFILT_READ`) and writing (`EVFILT_WRITE`) are
+//!   separate knotes, so a registration is two changes, and a socket that is both readable and
+//!   writable is reported twice, once per filter.
+//! - **`EV_CLEAR` makes a knote edge-triggered**: its state is reset once it has been reported.
+//! - **`EV_RECEIPT` gives each change its own answer**: instead of stopping at the first failure,
+//!   the kernel writes a receipt per change into the event list (`EV_ERROR` set, `data` the
+//!   errno, 0 for success), and the rules in `kqueue_rules` turn receipts into one result.
+//! - **Knotes cannot be looked up, and die with their fd.** To refuse a second registration with
+//!   `AlreadyExists` as epoll does, the selector remembers which fds it registered, with their
+//!   token. Finding an fd there, it asks the kernel whether the knotes still exist (a *probe*:
+//!   `EV_ENABLE` with the knotes' own token, which changes nothing) or died when the fd was
+//!   closed and its number was reused.
+//! - **`EINTR` after the changes are applied.** A `kevent` interrupted by a signal has still
+//!   applied its whole changelist. The event list is pre-filled with slots that are not receipts,
+//!   so the receipts the kernel did write are told apart; a missing one counts as applied.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::ptr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::kqueue_rules::{self as rules, Change, Receipt, Report};
+use crate::sys::unix::{ffi, set_cloexec, syscall};
+use crate::{Interest, Token};
+
+/// One readiness report, exactly as `kevent` writes it.
+pub(crate) type Event = ffi::kevent;
+
+/// The event list `kevent` writes into: its capacity is the most reports one call returns.
+pub(crate) type Events = Vec<Event>;
+
+/// A kqueue, and the fds registered with it.
+#[derive(Debug)]
+pub(crate) struct Selector {
+    kq: OwnedFd,
+    /// Every fd registered through this selector. An entry can outlive its knotes (the fd was
+    /// closed without deregistering); [`Selector::is_live`] tells.
+    registered: Mutex<HashMap<RawFd, Registration>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Registration {
+    token: Token,
+    interests: Interest,
+}
+
+impl Registration {
+    /// Whether the registration made knotes. One for AIO or LIO alone makes none: those
+    /// completions are tied to the queue by each request, not by registering.
+    fn has_knotes(self) -> bool {
+        self.interests.is_readable() || self.interests.is_writable()
+    }
+}
+
+impl Selector {
+    /// `kqueue()`, then close-on-exec (`kqueue1`/`kqueuex` with that flag are not everywhere).
+    /// A kqueue is never inherited across `fork`, but it would survive an `exec`.
+    pub(crate) fn new() -> io::Result<Selector> {
+        // SAFETY: kqueue takes no arguments; a non-negative result is a new fd we now own.
+        let fd = syscall(unsafe { ffi::kqueue() })?;
+        // SAFETY: `fd` was just returned by the kernel, is open, and nothing else owns it.
+        let kq = unsafe { OwnedFd::from_raw_fd(fd) };
+        set_cloexec(kq.as_raw_fd())?;
+        Ok(Selector {
+            kq,
+            registered: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Adds an edge-triggered knote per wanted direction. `AlreadyExists` if the fd is already
+    /// registered (and its knotes are alive); kernel refusals (`EBADF` for a closed fd, ...) as
+    /// their own errors.
+    pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        let mut registered = self.lock();
+        if let Some(&current) = registered.get(&fd) {
+            if self.is_live(fd, current)? {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "the fd is already registered with this Poll",
+                ));
+            }
+        }
+        if let Err(err) = self.apply(fd, token, &rules::set_interest(interests)) {
+            // One direction may have been added before the other failed; a failed register
+            // must leave nothing behind. (Removing what is not there only yields ENOENT.)
+            let _ = self.submit(fd as usize, token, &rules::REMOVE);
+            return Err(err);
+        }
+        registered.insert(fd, Registration { token, interests });
+        Ok(())
+    }
+
+    /// New token and interest: wanted directions are added (or rewritten), others removed.
+    /// `NotFound` if the fd is not registered, or its knotes died with a closed fd.
+    pub(crate) fn reregister(
+        &self,
+        fd: RawFd,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        let mut registered = self.lock();
+        let current = *registered.get(&fd).ok_or_else(not_registered)?;
+        if !self.is_live(fd, current)? {
+            registered.remove(&fd);
+            return Err(not_registered());
+        }
+        self.apply(fd, token, &rules::set_interest(interests))?;
+        registered.insert(fd, Registration { token, interests });
+        Ok(())
+    }
+
+    /// Removes both knotes; `NotFound` if the fd is not registered (or neither knote was left).
+    /// After it returns, no later `kevent` reports the fd.
+    pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
+        let mut registered = self.lock();
+        let current = registered.remove(&fd).ok_or_else(not_registered)?;
+        if !current.has_knotes() {
+            return Ok(());
+        }
+        let receipts = self.submit(fd as usize, Token(0), &rules::REMOVE)?;
+        rules::removed(&receipts)
+    }
+
+    /// Whether a recorded registration still holds, that is, whether its knotes still exist.
+    /// The probe rewrites `udata`, so it carries the knotes' own token. A registration without
+    /// knotes leaves nothing to ask the kernel about, and is taken at its word.
+    fn is_live(&self, fd: RawFd, registration: Registration) -> io::Result<bool> {
+        if !registration.has_knotes() {
+            return Ok(true);
+        }
+        loop {
+            let receipts = self.submit(fd as usize, registration.token, &rules::PROBE)?;
+            // A receipt is missing only if a signal cut the call short; probing is harmless to
+            // repeat, so ask again.
+            if let Some(found) = rules::probe_found(&receipts)? {
+                return Ok(found);
+            }
+        }
+    }
+
+    fn apply(&self, fd: RawFd, token: Token, changes: &[Change; 2]) -> io::Result<()> {
+        let receipts = self.submit(fd as usize, token, changes)?;
+        rules::applied(changes, &receipts)
+    }
+
+    /// One `kevent` that applies `changes` to knotes of `ident` and collects a receipt for
+    /// each. It never waits: the event list has exactly one slot per change, so the receipts
+    /// fill it, and the timeout is zero anyway.
+    fn submit<const N: usize>(
+        &self,
+        ident: usize,
+        token: Token,
+        changes: &[Change; N],
+    ) -> io::Result<[Receipt; N]> {
+        let changelist = changes.map(|change| kevent(ident, change.filter, change.flags, token));
+        // Slots with no flags at all: every receipt has EV_ERROR set, so these are never
+        // mistaken for one if the kernel does not get to write them.
+        let mut slots = [kevent(0, 0, 0, Token(0)); N];
+        let no_wait = ffi::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: the changelist and the slots are arrays of N initialised kevent structs that
+        // live across the call; the kernel reads the first and writes at most N into the second.
+        let result = syscall(unsafe {
+            ffi::kevent(
+                self.kq.as_raw_fd(),
+                changelist.as_ptr(),
+                N as ffi::KeventCount,
+                slots.as_mut_ptr(),
+                N as ffi::KeventCount,
+                &no_wait,
+            )
+        });
+        match result {
+            Ok(_) => {}
+            // kevent(2) promises that a call failing with EINTR has applied every change; the
+            // slots say which receipts were written.
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+        Ok(rules::receipts(changes, &slots.map(|slot| report(&slot))))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<RawFd, Registration>> {
+        // Nothing panics while holding the lock, so a poisoned map is still consistent.
+        self.registered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `kevent` with an empty changelist, waiting for reports into `events`.
+    ///
+    /// - `None` waits until an event arrives, `Some(Duration::ZERO)` only checks.
+    /// - kevent takes nanoseconds, so nothing is rounded; a wait ends early only with an event.
+    ///   Timeouts longer than a day are waited out a day at a time, and one too long to
+    ///   represent as an [`Instant`] is a wait for ever.
+    /// - A signal (`EINTR`) does not end the wait: it resumes with the time left.
+    pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        let capacity = events.capacity().min(ffi::c_int::MAX as usize) as ffi::KeventCount;
+        if capacity == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot poll into an `Events` with zero capacity",
+            ));
+        }
+        let deadline = match timeout {
+            Some(timeout) if !timeout.is_zero() => Instant::now().checked_add(timeout),
+            _ => None,
+        };
+        let only_check = timeout == Some(Duration::ZERO);
+        let mut wait = if only_check || deadline.is_some() {
+            timeout
+        } else {
+            None
+        };
+        loop {
+            events.clear();
+            let timespec = rules::one_wait(wait).map(|wait| ffi::timespec {
+                tv_sec: wait.as_secs() as i64,
+                tv_nsec: ffi::c_long::from(wait.subsec_nanos()),
+            });
+            let timespec_ptr = timespec.as_ref().map_or(ptr::null(), ptr::from_ref);
+            // SAFETY: the event list is the spare capacity of `events`, of which the kernel
+            // writes at most `capacity` whole kevent values; the timespec, when given, lives
+            // across the call; the changelist is empty.
+            let ready = unsafe {
+                ffi::kevent(
+                    self.kq.as_raw_fd(),
+                    ptr::null(),
+                    0,
+                    events.as_mut_ptr(),
+                    capacity,
+                    timespec_ptr,
+                )
+            };
+            match syscall(ready) {
+                Ok(ready) => {
+                    // SAFETY: kevent initialised exactly `ready` (<= capacity) entries.
+                    unsafe { events.set_len(ready as usize) };
+                    if ready > 0 || only_check {
+                        return Ok(());
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+            if only_check {
+                return Ok(());
+            }
+            // No event yet: a signal, or the end of one day-long slice of a longer wait.
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(());
+                }
+                wait = Some(left);
+            }
+        }
+    }
+}
+
+impl AsRawFd for Selector {
+    fn as_raw_fd(&self) -> RawFd {
+        self.kq.as_raw_fd()
+    }
+}
+
+impl AsFd for Selector {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.kq.as_fd()
+    }
+}
+
+fn not_registered() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        "the fd is not registered with this Poll",
+    )
+}
+
+/// A change for the changelist, in the kernel's layout.
+fn kevent(ident: usize, filter: rules::Filter, flags: rules::Flags, token: Token) -> ffi::kevent {
+    ffi::kevent {
+        ident,
+        filter: filter as ffi::KeventFilter,
+        flags: flags as ffi::KeventFlags,
+        fflags: 0,
+        data: 0,
+        udata: token.0,
+        #[cfg(target_os = "freebsd")]
+        ext: [0; 4],
+    }
+}
+
+/// A slot of the event list, in the rules' terms.
+fn report(event: &ffi::kevent) -> Report {
+    Report {
+        filter: event.filter as rules::Filter,
+        flags: event.flags as rules::Flags,
+        fflags: event.fflags,
+        data: event.data,
+    }
+}
+
+/// A waker on a user event (`EVFILT_USER`): a knote that fires when a change sets
+/// `NOTE_TRIGGER` on it, edge-triggered like the others, so every trigger after a report is a
+/// new report and one wake is one system call. It holds its own duplicate of the kqueue fd, so
+/// it can be used from any thread and outlives the `Poll`.
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+))]
+#[derive(Debug)]
+pub(crate) struct Waker {
+    kq: OwnedFd,
+    ident: usize,
+    token: Token,
+}
+
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+))]
+impl Waker {
+    pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // User-event idents are a namespace of their own, apart from fds; one per waker lets
+        // several wakers share a queue.
+        static NEXT_IDENT: AtomicUsize = AtomicUsize::new(0);
+        let ident = NEXT_IDENT.fetch_add(1, Ordering::Relaxed);
+        let add = [rules::ADD_USER_EVENT];
+        let receipts = selector.submit(ident, token, &add)?;
+        rules::applied(&add, &receipts)?;
+        let kq = selector.kq.try_clone()?;
+        Ok(Waker { kq, ident, token })
+    }
+
+    pub(crate) fn wake(&self) -> io::Result<()> {
+        // A change rewrites `udata`, so the trigger carries the token again.
+        let mut trigger = kevent(self.ident, rules::USER, 0, self.token);
+        trigger.fflags = ffi::NOTE_TRIGGER;
+        // SAFETY: one initialised kevent is read during the call; the event list is empty, so
+        // an error comes back as the call's own result.
+        let result = syscall(unsafe {
+            ffi::kevent(
+                self.kq.as_raw_fd(),
+                &trigger,
+                1,
+                ptr::null_mut(),
+                0,
+                ptr::null(),
+            )
+        });
+        match result {
+            // Interrupted after the changelist was applied: the trigger is in.
+            Err(err) if err.kind() != io::ErrorKind::Interrupted => Err(err),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Reading an [`Event`]: each report is about one filter; the rules say what it means.
+pub(crate) mod event {
+    use std::fmt;
+
+    use super::super::kqueue_rules::{readiness, Readiness};
+    use super::{report, Event};
+    use crate::sys::unix::ffi;
+    use crate::Token;
+
+    fn read(event: &Event) -> Readiness {
+        readiness(&report(event))
+    }
+
+    pub(crate) fn token(event: &Event) -> Token {
+        Token(event.udata)
+    }
+
+    pub(crate) fn is_readable(event: &Event) -> bool {
+        read(event).readable
+    }
+
+    pub(crate) fn is_writable(event: &Event) -> bool {
+        read(event).writable
+    }
+
+    pub(crate) fn is_error(event: &Event) -> bool {
+        read(event).error
+    }
+
+    pub(crate) fn is_read_closed(event: &Event) -> bool {
+        read(event).read_closed
+    }
+
+    pub(crate) fn is_write_closed(event: &Event) -> bool {
+        read(event).write_closed
+    }
+
+    /// kqueue has no priority filter.
+    pub(crate) fn is_priority(_: &Event) -> bool {
+        false
+    }
+
+    pub(crate) fn is_aio(event: &Event) -> bool {
+        read(event).aio
+    }
+
+    pub(crate) fn is_lio(event: &Event) -> bool {
+        read(event).lio
+    }
+
+    /// The filter, the flags by name, and `fflags`/`data`, for `{:#?}` of an event.
+    pub(crate) fn debug_details(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
+        let filter = match event.filter {
+            ffi::EVFILT_READ => "EVFILT_READ",
+            ffi::EVFILT_WRITE => "EVFILT_WRITE",
+            ffi::EVFILT_AIO => "EVFILT_AIO",
+            ffi::EVFILT_USER => "EVFILT_USER",
+            _ => "other",
+        };
+        let flag_names = [
+            (ffi::EV_CLEAR, "EV_CLEAR"),
+            (ffi::EV_ERROR, "EV_ERROR"),
+            (ffi::EV_EOF, "EV_EOF"),
+        ];
+        let flags: Vec<&str> = flag_names
+            .iter()
+            .filter(|(bit, _)| event.flags & bit != 0)
+            .map(|(_, name)| *name)
+            .collect();
+        // Copied out: Darwin's kevent is packed, so its fields cannot be borrowed.
+        let (fflags, data) = (event.fflags, event.data);
+        f.debug_struct("kevent")
+            .field("filter", &format_args!("{filter}"))
+            .field("flags", &flags)
+            .field("fflags", &fflags)
+            .field("data", &data)
+            .finish()
+    }
+}

@@ -1,0 +1,404 @@
+//! The rules of the kqueue backend that need no kernel: which changes a registration asks for,
+//! what a report means, how receipts become errors, how long one wait may be.
+//!
+//! They are pure functions over small local types, so they are compiled and tested on every
+//! Unix (with FreeBSD's constant values standing in where there is no kqueue), while
+//! `kqueue.rs` keeps only the system calls and the conversions to and from `struct kevent`.
+//!
+//! Filters and flags are widened here (`i16`/`u16` on most systems, `u32` on NetBSD) so that one
+//! set of rules serves every layout.
+
+use std::io;
+use std::time::Duration;
+
+use crate::Interest;
+
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
+use crate::sys::unix::ffi as kernel;
+
+/// FreeBSD's values, so that the rules can be tested where there is no kqueue.
+#[cfg(not(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+)))]
+mod kernel {
+    pub(crate) const EVFILT_READ: i16 = -1;
+    pub(crate) const EVFILT_WRITE: i16 = -2;
+    pub(crate) const EVFILT_AIO: i16 = -3;
+    pub(crate) const EVFILT_LIO: i16 = -10;
+    pub(crate) const EVFILT_USER: i16 = -11;
+    pub(crate) const EV_ADD: u16 = 0x1;
+    pub(crate) const EV_DELETE: u16 = 0x2;
+    pub(crate) const EV_ENABLE: u16 = 0x4;
+    pub(crate) const EV_CLEAR: u16 = 0x20;
+    pub(crate) const EV_RECEIPT: u16 = 0x40;
+    pub(crate) const EV_ERROR: u16 = 0x4000;
+    pub(crate) const EV_EOF: u16 = 0x8000;
+    pub(crate) const ENOENT: i32 = 2;
+    pub(crate) const EBADF: i32 = 9;
+    pub(crate) const EPIPE: i32 = 32;
+}
+
+/// A filter, widened to hold every system's.
+pub(super) type Filter = i32;
+/// Event flags, widened to hold every system's.
+pub(super) type Flags = u32;
+
+pub(super) const READ: Filter = kernel::EVFILT_READ as Filter;
+pub(super) const WRITE: Filter = kernel::EVFILT_WRITE as Filter;
+pub(super) const USER: Filter = kernel::EVFILT_USER as Filter;
+
+const ADD: Flags = kernel::EV_ADD as Flags;
+const DELETE: Flags = kernel::EV_DELETE as Flags;
+const ENABLE: Flags = kernel::EV_ENABLE as Flags;
+const CLEAR: Flags = kernel::EV_CLEAR as Flags;
+const RECEIPT: Flags = kernel::EV_RECEIPT as Flags;
+pub(super) const ERROR: Flags = kernel::EV_ERROR as Flags;
+const EOF: Flags = kernel::EV_EOF as Flags;
+
+/// One change for the changelist, for the fd the caller names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Change {
+    pub(super) filter: Filter,
+    pub(super) flags: Flags,
+}
+
+/// What the kernel wrote into one slot of the event list: a readiness report or a receipt.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Report {
+    pub(super) filter: Filter,
+    pub(super) flags: Flags,
+    pub(super) fflags: u32,
+    pub(super) data: i64,
+}
+
+/// The outcome of one change: the errno of its receipt (0 for success), or `None` if the kernel
+/// wrote no receipt for it (the call was interrupted after applying the changelist).
+pub(super) type Receipt = Option<i64>;
+
+/// A registration is one knote per direction, edge-triggered (`EV_CLEAR`): reading and writing
+/// are added as asked and the other removed, each with its own receipt (`EV_RECEIPT`). A
+/// removal of a filter that was never added fails with `ENOENT`, which [`applied`] ignores.
+pub(super) fn set_interest(interests: Interest) -> [Change; 2] {
+    let direction = |filter, wanted: bool| Change {
+        filter,
+        flags: RECEIPT | if wanted { ADD | CLEAR } else { DELETE },
+    };
+    [
+        direction(READ, interests.is_readable()),
+        direction(WRITE, interests.is_writable()),
+    ]
+}
+
+/// Asks whether an fd still has knotes, without changing them: `EV_ENABLE` on an enabled knote
+/// does nothing, and a missing one fails with `ENOENT` (or `EBADF` once the fd is closed). The
+/// caller passes the token the knotes were given, because a change also rewrites `udata`.
+pub(super) const PROBE: [Change; 2] = [
+    Change {
+        filter: READ,
+        flags: ENABLE | CLEAR | RECEIPT,
+    },
+    Change {
+        filter: WRITE,
+        flags: ENABLE | CLEAR | RECEIPT,
+    },
+];
+
+/// Removes both directions.
+pub(super) const REMOVE: [Change; 2] = [
+    Change {
+        filter: READ,
+        flags: DELETE | RECEIPT,
+    },
+    Change {
+        filter: WRITE,
+        flags: DELETE | RECEIPT,
+    },
+];
+
+/// Registers a user event (the waker), edge-triggered, with a receipt.
+#[cfg(not(any(target_os = "netbsd", target_os = "openbsd")))]
+pub(super) const ADD_USER_EVENT: Change = Change {
+    filter: USER,
+    flags: ADD | CLEAR | RECEIPT,
+};
+
+/// Pairs each change with its receipt among the `written` slots. Receipts carry `EV_ERROR`
+/// (with `data` 0 for success); the caller pre-fills the list with slots that do not, so after
+/// an interrupted call the slots the kernel never wrote are told apart from receipts.
+pub(super) fn receipts<const N: usize>(changes: &[Change; N], written: &[Report]) -> [Receipt; N] {
+    changes.map(|change| {
+        written
+            .iter()
+            .find(|slot| slot.flags & ERROR != 0 && slot.filter == change.filter)
+            .map(|receipt| receipt.data)
+    })
+}
+
+/// Whether a [`PROBE`] found knotes: `Some(true)` if one direction exists, `Some(false)` if
+/// none does, `None` if a receipt is missing and the probe must be asked again.
+pub(super) fn probe_found(receipts: &[Receipt]) -> io::Result<Option<bool>> {
+    let mut found = false;
+    for receipt in receipts {
+        match receipt.map(errno) {
+            None => return Ok(None),
+            Some(0) => found = true,
+            Some(kernel::ENOENT | kernel::EBADF) => {}
+            Some(other) => return Err(io::Error::from_raw_os_error(other)),
+        }
+    }
+    Ok(Some(found))
+}
+
+/// The result of applying `changes`: the first real error among their receipts. A missing
+/// receipt counts as success, because an interrupted `kevent` has still applied every change.
+/// Ignored: `ENOENT` from removing a filter that was not there, and `EPIPE` from adding a pipe
+/// whose other end is closed (older macOS refuses it, yet reports the hang-up all the same).
+pub(super) fn applied(changes: &[Change], receipts: &[Receipt]) -> io::Result<()> {
+    for (change, receipt) in changes.iter().zip(receipts) {
+        let removing = change.flags & DELETE != 0;
+        match receipt.map(errno) {
+            None | Some(0) => {}
+            Some(kernel::ENOENT) if removing => {}
+            Some(kernel::EPIPE) if !removing => {}
+            Some(other) => return Err(io::Error::from_raw_os_error(other)),
+        }
+    }
+    Ok(())
+}
+
+/// The result of [`REMOVE`]: `NotFound` if neither direction existed, as epoll says `ENOENT`.
+pub(super) fn removed(receipts: &[Receipt]) -> io::Result<()> {
+    if receipts
+        .iter()
+        .all(|r| r.map(errno) == Some(kernel::ENOENT))
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the fd is not registered with this Poll",
+        ));
+    }
+    applied(&REMOVE, receipts)
+}
+
+fn errno(data: i64) -> i32 {
+    i32::try_from(data).unwrap_or(i32::MAX)
+}
+
+/// What one report says, in the terms of `Event`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Readiness {
+    pub(super) readable: bool,
+    pub(super) writable: bool,
+    pub(super) error: bool,
+    pub(super) read_closed: bool,
+    pub(super) write_closed: bool,
+    pub(super) aio: bool,
+    pub(super) lio: bool,
+}
+
+/// Each report is about one filter, so one report is readable or writable, never both.
+///
+/// `EV_EOF` on the read filter means the peer will send nothing more, but `data` may still
+/// count buffered bytes: the report stays readable (as well as read-closed), so the program
+/// reads them before it sees the end. For a socket, a pending error comes with `EV_EOF` and its
+/// errno in `fflags`. A user event is the waker, which the other backends report as readable.
+pub(super) fn readiness(report: &Report) -> Readiness {
+    let eof = report.flags & EOF != 0;
+    Readiness {
+        readable: report.filter == READ || report.filter == USER,
+        writable: report.filter == WRITE,
+        error: report.flags & ERROR != 0 || (eof && report.fflags != 0),
+        read_closed: report.filter == READ && eof,
+        write_closed: report.filter == WRITE && eof,
+        aio: is_aio(report.filter),
+        lio: is_lio(report.filter),
+    }
+}
+
+#[cfg(not(any(target_os = "netbsd", target_os = "openbsd")))]
+fn is_aio(filter: Filter) -> bool {
+    filter == kernel::EVFILT_AIO as Filter
+}
+
+#[cfg(any(target_os = "netbsd", target_os = "openbsd"))]
+fn is_aio(_: Filter) -> bool {
+    false
+}
+
+#[cfg(not(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+)))]
+fn is_lio(filter: Filter) -> bool {
+    filter == kernel::EVFILT_LIO as Filter
+}
+
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+))]
+fn is_lio(_: Filter) -> bool {
+    false
+}
+
+/// The longest single wait. Kernels convert the timespec to ticks or absolute time, and some
+/// overflow or round far beyond this; a longer timeout is waited out one day at a time.
+pub(super) const LONGEST_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The timeout for one `kevent` call: `None` (a null timespec) for ever, otherwise at most
+/// [`LONGEST_WAIT`]. kevent takes nanoseconds, so nothing is rounded.
+pub(super) fn one_wait(remaining: Option<Duration>) -> Option<Duration> {
+    remaining.map(|remaining| remaining.min(LONGEST_WAIT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt(filter: Filter, data: i64) -> Report {
+        Report {
+            filter,
+            flags: ERROR,
+            fflags: 0,
+            data,
+        }
+    }
+
+    #[test]
+    fn interest_adds_edge_triggered_filters_and_removes_the_others() {
+        let [read, write] = set_interest(Interest::READABLE);
+        assert_eq!(read.filter, READ);
+        assert_eq!(read.flags, ADD | CLEAR | RECEIPT);
+        assert_eq!(write.filter, WRITE);
+        assert_eq!(write.flags, DELETE | RECEIPT);
+        let [read, write] = set_interest(Interest::READABLE | Interest::WRITABLE);
+        assert!(read.flags & ADD != 0 && write.flags & ADD != 0);
+    }
+
+    #[test]
+    fn receipts_are_matched_by_filter_and_missing_ones_are_none() {
+        let unwritten = Report::default();
+        let written = [receipt(WRITE, 0), unwritten];
+        assert_eq!(receipts(&REMOVE, &written), [None, Some(0)]);
+        let written = [receipt(READ, 2), receipt(WRITE, 0)];
+        assert_eq!(receipts(&REMOVE, &written), [Some(2), Some(0)]);
+    }
+
+    #[test]
+    fn probing_tells_present_absent_and_unknown_apart() {
+        let enoent = Some(i64::from(kernel::ENOENT));
+        let ebadf = Some(i64::from(kernel::EBADF));
+        assert_eq!(probe_found(&[Some(0), enoent]).unwrap(), Some(true));
+        assert_eq!(probe_found(&[enoent, enoent]).unwrap(), Some(false));
+        assert_eq!(probe_found(&[ebadf, ebadf]).unwrap(), Some(false));
+        assert_eq!(probe_found(&[enoent, None]).unwrap(), None);
+        assert!(probe_found(&[Some(22), enoent]).is_err());
+    }
+
+    #[test]
+    fn only_real_errors_fail_a_change() {
+        let enoent = Some(i64::from(kernel::ENOENT));
+        let epipe = Some(i64::from(kernel::EPIPE));
+        let read_only = set_interest(Interest::READABLE);
+        assert!(applied(&read_only, &[Some(0), enoent]).is_ok());
+        assert!(applied(&read_only, &[epipe, enoent]).is_ok());
+        assert!(applied(&read_only, &[None, None]).is_ok());
+        let err = applied(&read_only, &[enoent, Some(0)]).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(kernel::ENOENT));
+        let err = applied(&read_only, &[Some(0), Some(9)]).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(9));
+    }
+
+    #[test]
+    fn removing_nothing_is_not_found_but_an_interrupted_removal_succeeded() {
+        let enoent = Some(i64::from(kernel::ENOENT));
+        let err = removed(&[enoent, enoent]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(removed(&[Some(0), enoent]).is_ok());
+        assert!(removed(&[None, enoent]).is_ok());
+    }
+
+    #[test]
+    fn end_of_file_keeps_buffered_bytes_readable() {
+        let report = Report {
+            filter: READ,
+            flags: EOF,
+            fflags: 0,
+            data: 5,
+        };
+        let seen = readiness(&report);
+        assert!(seen.readable && seen.read_closed);
+        assert!(!seen.writable && !seen.write_closed && !seen.error);
+    }
+
+    #[test]
+    fn a_refused_connection_is_an_error_on_the_write_filter() {
+        let report = Report {
+            filter: WRITE,
+            flags: EOF,
+            fflags: 61,
+            data: 0,
+        };
+        let seen = readiness(&report);
+        assert!(seen.writable && seen.write_closed && seen.error && !seen.readable);
+    }
+
+    #[test]
+    fn the_user_event_reads_as_readable() {
+        let report = Report {
+            filter: USER,
+            ..Report::default()
+        };
+        assert!(readiness(&report).readable && !readiness(&report).aio);
+    }
+
+    #[cfg(not(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+    )))]
+    #[test]
+    fn aio_and_lio_filters_are_recognised() {
+        let aio = Report {
+            filter: kernel::EVFILT_AIO as Filter,
+            ..Report::default()
+        };
+        let lio = Report {
+            filter: kernel::EVFILT_LIO as Filter,
+            ..Report::default()
+        };
+        assert!(readiness(&aio).aio && !readiness(&aio).readable);
+        assert!(readiness(&lio).lio && !readiness(&lio).aio);
+    }
+
+    #[test]
+    fn waits_are_exact_and_at_most_a_day() {
+        assert_eq!(one_wait(None), None);
+        assert_eq!(one_wait(Some(Duration::ZERO)), Some(Duration::ZERO));
+        assert_eq!(
+            one_wait(Some(Duration::from_nanos(1))),
+            Some(Duration::from_nanos(1))
+        );
+        assert_eq!(one_wait(Some(Duration::MAX)), Some(LONGEST_WAIT));
+    }
+}
