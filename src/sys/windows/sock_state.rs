@@ -148,7 +148,7 @@ impl SockState {
         match state.poll {
             PollState::Pending { events: asked } if events & !asked != 0 => {
                 // SAFETY: the request is pending, so its packet has not been dequeued and its
-                // status block (inside `sock`) is still the live one the driver knows.
+                // status block (inside `self`) is still the live one the driver knows.
                 unsafe { state.afd.cancel(self.iosb.get()) }?;
                 state.poll = PollState::Cancelled;
             }
@@ -192,8 +192,9 @@ impl SockState {
         in_flight.fetch_add(1, Ordering::SeqCst);
         // SAFETY: `poll_info` and `iosb` live inside the SockState that `context` keeps alive
         // (a strong reference taken back only when this request's packet is dequeued, in
-        // `Selector::handle_completion`); an `Arc`'s contents never move; they are `UnsafeCell`s, and
-        // nothing reads or writes them while the state says Pending or Cancelled.
+        // `Selector::handle_completion`); an `Arc`'s contents never move; they are
+        // `UnsafeCell`s, and nothing reads or writes them while the state says Pending or
+        // Cancelled.
         let issued = unsafe {
             state
                 .afd
