@@ -102,14 +102,15 @@
 //! | Linux with `RUSTFLAGS="--cfg minimio_force_poll"` | poll(2), edge triggering emulated, pipe waker | implemented; the whole test suite runs against it |
 //! | macOS, iOS, FreeBSD 12+, DragonFly | kqueue, `EVFILT_USER` waker | implemented; compiled with clippy and the FFI layout proof, never run |
 //! | NetBSD, OpenBSD | kqueue, pipe waker | implemented; compiled with clippy and the FFI layout proof (OpenBSD on nightly with `-Zbuild-std`), never run |
-//! | Windows | I/O completion ports with `\Device\Afd` polling | not yet: compiling for it fails with a clear message |
+//! | Windows | I/O completion ports with `\Device\Afd` polling, edge triggering emulated; a completion packet waker | implemented; the whole test suite runs under Wine |
 //! | other Unix systems | poll(2) | not yet: the backend exists, but their system calls are not declared, so compiling fails with a clear message |
 //!
 //! The kqueue backend relies on `EV_RECEIPT` (one answer per change); a release that lacks it is
 //! not supported. The poll(2) backend emulates edge triggering: once an interest has been reported, it is not
 //! reported again until an I/O call on the source returns `WouldBlock` or the source is
-//! re-registered (for a [`SourceFd`](unix::SourceFd), only re-registering re-arms it). A program
-//! that follows the drain rule above sees the same events as under epoll.
+//! re-registered (for a `unix::SourceFd`, only re-registering re-arms it). A program
+//! that follows the drain rule above sees the same events as under epoll. The Windows backend
+//! emulates it the same way, for the `net` types.
 //!
 //! # Guarantees on misuse
 //!
@@ -212,7 +213,7 @@
 //!   queue has been dropped may be registered again.
 //! - Polling into an [`Events`] with zero capacity is `InvalidInput`.
 //! - Under kqueue and poll(2) too, registering an fd twice (also through a
-//!   [`SourceFd`](unix::SourceFd)) is `AlreadyExists`, and re-registering or deregistering one
+//!   `unix::SourceFd`) is `AlreadyExists`, and re-registering or deregistering one
 //!   that is not registered is `NotFound`, as epoll says; mio's kqueue backend accepts both.
 
 #![deny(unsafe_op_in_unsafe_fn)]

@@ -1,10 +1,12 @@
 //! The conversions every minimio socket and pipe offers, written once.
 
-/// For a type `$ty { inner: IoSource<$std> }`: `Source`, `Debug`, and the fd conversions
-/// (`AsRawFd`, `AsFd`, `FromRawFd`, `IntoRawFd`, `From<OwnedFd>`, `Into<OwnedFd>`).
+/// For a type `$ty { inner: IoSource<$std> }`: `Source`, `Debug`, and the conversions of the
+/// OS's handle: on Unix `AsRawFd`, `AsFd`, `FromRawFd`, `IntoRawFd`, `From<OwnedFd>` and
+/// `Into<OwnedFd>`; on Windows the same for sockets (`AsRawSocket`, `AsSocket`,
+/// `FromRawSocket`, `IntoRawSocket`, `From<OwnedSocket>`, `Into<OwnedSocket>`).
 ///
-/// `FromRawFd`/`From<OwnedFd>` take the fd as it is: the caller must have made it non-blocking,
-/// exactly as with the `from_std` constructors.
+/// `FromRawFd`/`From<OwnedFd>` (and the socket ones) take the handle as it is: the caller must
+/// have made it non-blocking, exactly as with the `from_std` constructors.
 macro_rules! io_source_type {
     ($ty:ident, $std:ty) => {
         impl $crate::event::Source for $ty {
@@ -80,6 +82,55 @@ macro_rules! io_source_type {
         #[cfg(unix)]
         impl From<$ty> for ::std::os::fd::OwnedFd {
             fn from(source: $ty) -> ::std::os::fd::OwnedFd {
+                source.inner.into_inner().into()
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::AsRawSocket for $ty {
+            fn as_raw_socket(&self) -> ::std::os::windows::io::RawSocket {
+                self.inner.as_raw_socket()
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::AsSocket for $ty {
+            fn as_socket(&self) -> ::std::os::windows::io::BorrowedSocket<'_> {
+                self.inner.as_socket()
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::FromRawSocket for $ty {
+            /// Takes ownership of `socket`, which must be open, of the right kind, and
+            /// non-blocking.
+            unsafe fn from_raw_socket(socket: ::std::os::windows::io::RawSocket) -> $ty {
+                // SAFETY: the caller guarantees `socket` is an open socket of this kind that it
+                // owns.
+                $ty::from(unsafe { ::std::os::windows::io::OwnedSocket::from_raw_socket(socket) })
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::IntoRawSocket for $ty {
+            fn into_raw_socket(self) -> ::std::os::windows::io::RawSocket {
+                self.inner.into_inner().into_raw_socket()
+            }
+        }
+
+        #[cfg(windows)]
+        impl From<::std::os::windows::io::OwnedSocket> for $ty {
+            /// Takes ownership of `socket`, which must be of the right kind and non-blocking.
+            fn from(socket: ::std::os::windows::io::OwnedSocket) -> $ty {
+                $ty {
+                    inner: $crate::io_source::IoSource::new(<$std>::from(socket)),
+                }
+            }
+        }
+
+        #[cfg(windows)]
+        impl From<$ty> for ::std::os::windows::io::OwnedSocket {
+            fn from(source: $ty) -> ::std::os::windows::io::OwnedSocket {
                 source.inner.into_inner().into()
             }
         }
