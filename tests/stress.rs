@@ -554,6 +554,9 @@ fn wake_storm_starves_no_socket() {
                 while storming.load(Ordering::Relaxed) {
                     waker.wake().unwrap();
                     wakes.fetch_add(1, Ordering::Relaxed);
+                    // Where a wake is only an atomic flag while one is pending, a bare loop
+                    // would take the CPU from the poller rather than test it.
+                    thread::yield_now();
                 }
             })
         })
