@@ -70,7 +70,10 @@ fn stream_with_std_peer() -> (TcpStream, std::net::TcpStream) {
     let listener = std::net::TcpListener::bind(any_local_address()).unwrap();
     let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (peer, _) = listener.accept().unwrap();
-    peer.set_read_timeout(Some(DEADLINE)).unwrap();
+    // A stuck peer read fails the test instead of hanging it (Miri cannot set socket timeouts).
+    if !cfg!(miri) {
+        peer.set_read_timeout(Some(DEADLINE)).unwrap();
+    }
     (stream, peer)
 }
 
@@ -453,6 +456,7 @@ fn read_until_read_closed(poll: &mut Poll, events: &mut Events, stream: &mut Tcp
 
 /// One MiB written by a client is echoed back byte for byte by a server, both driven by one Poll on one thread.
 #[test]
+#[cfg_attr(miri, ignore = "a mebibyte through Miri's interpreter takes minutes")]
 fn echo_one_mebibyte_through_one_poll() {
     const LEN: usize = 1 << 20;
     let payload: Vec<u8> = (0..LEN).map(|i| (i * 7 % 253) as u8).collect();
