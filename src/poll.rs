@@ -194,9 +194,10 @@ impl Registry {
     /// Stops watching `source`. No `poll` that starts after this returns will report it, whatever
     /// happens to it. (Events already copied into an [`Events`] by an earlier `poll` stay there.)
     ///
-    /// Dropping a minimio socket also removes its registration, but deregistering first is the
-    /// portable habit, and it is required for a `unix::SourceFd` (Unix only) whose fd
-    /// has been duplicated: the kernel keeps a registration until the last duplicate is closed.
+    /// Dropping a minimio socket or pipe also removes its registration, even when a duplicate of
+    /// its fd stays open elsewhere. A `unix::SourceFd` (Unix only) is not dropped that way:
+    /// deregister it before closing an fd that has duplicates, since the kernel keeps a
+    /// registration until the last duplicate is closed.
     ///
     /// # Errors
     ///

@@ -275,7 +275,7 @@ impl Selector {
                 event
             }
             // SAFETY: Wake packets are posted only by `Waker::wake`, with the context it expects.
-            Some(PacketKind::Wake) => Some(unsafe { waker::event_from_packet(entry.lpOverlapped) }),
+            Some(PacketKind::Wake) => unsafe { waker::event_from_packet(entry.lpOverlapped) },
             None => None,
         }
     }

@@ -31,6 +31,9 @@ struct WakeState {
     token: Token,
     /// A wake packet of this waker is queued and not yet dequeued.
     posted: AtomicBool,
+    /// Cleared when the waker is dropped: a packet of it still queued then reports nothing, as
+    /// under epoll, where a dropped waker's registration goes with it.
+    live: AtomicBool,
 }
 
 impl Waker {
@@ -40,6 +43,7 @@ impl Waker {
             state: Arc::new(WakeState {
                 token,
                 posted: AtomicBool::new(false),
+                live: AtomicBool::new(true),
             }),
         })
     }
@@ -64,18 +68,24 @@ impl Waker {
     }
 }
 
-/// The event for a dequeued wake packet.
+impl Drop for Waker {
+    fn drop(&mut self) {
+        self.state.live.store(false, Ordering::Release);
+    }
+}
+
+/// The event for a dequeued wake packet, or none if its waker has been dropped since.
 ///
 /// # Safety
 ///
 /// `context` must be the `lpOverlapped` of a dequeued [`PacketKind::Wake`] packet, each passed
 /// here once: it is then the reference [`Waker::wake`] gave away with `Arc::into_raw`.
-pub(super) unsafe fn event_from_packet(context: *mut ffi::OVERLAPPED) -> Event {
+pub(super) unsafe fn event_from_packet(context: *mut ffi::OVERLAPPED) -> Option<Event> {
     // SAFETY: by the caller's promise, this takes back the reference the packet owned.
     let state = unsafe { Arc::from_raw(context.cast::<WakeState>()) };
     state.posted.store(false, Ordering::Release);
-    Event {
+    state.live.load(Ordering::Acquire).then(|| Event {
         flags: ffi::AFD_POLL_RECEIVE,
         data: state.token.0 as u64,
-    }
+    })
 }
