@@ -207,3 +207,39 @@ macro_rules! write_through_do_io {
         }
     };
 }
+
+/// Compile-time proof that one of our FFI types has the size, alignment and field offsets of the
+/// platform crate's (`libc` or `windows-sys`) type: `same_layout!(ours, theirs { our_field =
+/// their_field, .. })`. Used only in the `layout_proof` test modules of the ffi files.
+#[cfg(test)]
+macro_rules! same_layout {
+    ($ours:ty, $theirs:ty { $($field:ident = $their_field:ident),* $(,)? }) => {
+        const _: () = {
+            assert!(::std::mem::size_of::<$ours>() == ::std::mem::size_of::<$theirs>());
+            assert!(::std::mem::align_of::<$ours>() == ::std::mem::align_of::<$theirs>());
+            $(assert!(
+                ::std::mem::offset_of!($ours, $field) == ::std::mem::offset_of!($theirs, $their_field)
+            );)*
+        };
+    };
+}
+
+/// Compile-time proof that our constants equal the platform crate's: `same_value!(OURS = path,
+/// ..)`, or `same_value!(NAME, ..)` for names that `libc` spells the same. Values are compared
+/// as bit patterns of our constant's width, since the crates type some flags signed where we
+/// use unsigned (`EPOLLET` is `1 << 31`).
+#[cfg(test)]
+macro_rules! same_value {
+    ($($ours:ident = $theirs:path),* $(,)?) => {
+        $(const _: () = {
+            const fn width_mask<T>(_: &T) -> u64 {
+                u64::MAX >> (64 - 8 * ::std::mem::size_of::<T>())
+            }
+            let mask = width_mask(&$ours);
+            assert!(($ours as i64 as u64) & mask == ($theirs as i64 as u64) & mask);
+        };)*
+    };
+    ($($name:ident),* $(,)?) => {
+        same_value!($($name = libc::$name),*);
+    };
+}

@@ -390,24 +390,6 @@ mod layout_proof {
     use windows_sys::Win32::System::WindowsProgramming as wp;
     use windows_sys::Win32::System::IO as io;
 
-    macro_rules! same_layout {
-        ($ours:ty, $theirs:ty { $($field:ident = $their_field:ident),* $(,)? }) => {
-            const _: () = {
-                assert!(size_of::<$ours>() == size_of::<$theirs>());
-                assert!(align_of::<$ours>() == align_of::<$theirs>());
-                $(assert!(offset_of!($ours, $field) == offset_of!($theirs, $their_field));)*
-            };
-        };
-    }
-
-    macro_rules! same_value {
-        ($($ours:ident = $theirs:path),* $(,)?) => {
-            // Compared as 64-bit patterns: windows-sys types some values as signed, we as
-            // unsigned, and the other way round.
-            $(const _: () = assert!($ours as i64 as u64 == $theirs as i64 as u64);)*
-        };
-    }
-
     same_layout!(BOOL, windows_sys::core::BOOL {});
     same_layout!(HANDLE, found::HANDLE {});
     same_layout!(NTSTATUS, found::NTSTATUS {});
