@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the unit tests and the pipe, waker and poll integration tests under Miri, which checks every unsafe block
+# Runs the unit tests and the pipe, waker, poll and TCP integration tests under Miri, which checks every unsafe block
 # they reach (our FFI calls, the Events buffer, pointer casts) for undefined behaviour.
 #
 # Miri emulates epoll, eventfd, pipes and TCP sockets on Linux, through our own `extern`
@@ -15,4 +15,4 @@ cargo +nightly miri setup
 # Isolation off: the tests read the clock and use loopback sockets.
 export MIRIFLAGS="-Zmiri-disable-isolation"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/miri-run"
-cargo +nightly miri test --lib --test poll --test waker --test pipe
+cargo +nightly miri test --lib --test poll --test waker --test pipe --test tcp

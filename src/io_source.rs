@@ -4,15 +4,23 @@
 //! state, and a record of which queue the source is registered with. That record lets minimio
 //! answer misuse with a clear error on every platform (registering twice, or deregistering from
 //! the wrong queue) instead of whatever each kernel happens to do.
+//!
+//! It also lets a dropped source take its registration with it. Closing the fd is not enough:
+//! epoll keeps an entry while any duplicate of the fd is open (one made with `try_clone` before
+//! `from_std`, or inherited by a child process between `fork` and `exec`), and would go on
+//! reporting the dropped source's token; backends that keep a record per fd in user space
+//! would keep it for a closed fd.
 
 use std::fmt;
 use std::io;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
+use std::ptr;
 use std::sync::{Arc, Weak};
 
 use crate::{sys, Interest, Registry, Token};
 
-pub(crate) struct IoSource<T> {
+pub(crate) struct IoSource<T: sys::AsRawSource> {
     /// Declared (so dropped) before `inner`: a backend that keeps its registrations in user
     /// space (poll(2)) forgets this one while the fd is still open, so another thread cannot
     /// reuse the fd number in between and find it still registered.
@@ -27,7 +35,7 @@ pub(crate) struct IoSource<T> {
     registered: bool,
 }
 
-impl<T> IoSource<T> {
+impl<T: sys::AsRawSource> IoSource<T> {
     pub(crate) fn new(inner: T) -> IoSource<T> {
         IoSource {
             state: sys::IoSourceState::new(),
@@ -42,8 +50,17 @@ impl<T> IoSource<T> {
         self.state.do_io(io, &self.inner)
     }
 
+    /// The `std` object. Its fd lives on, and under epoll and kqueue so does its registration
+    /// (unlike a drop, which removes it); the poll(2) backend's state, dropped here, forgets it.
     pub(crate) fn into_inner(self) -> T {
-        self.inner
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used again and, being `ManuallyDrop`, never dropped, so each
+        // field is dropped or moved out exactly once here.
+        unsafe {
+            ptr::drop_in_place(&mut this.state);
+            ptr::drop_in_place(&mut this.registered_with);
+            ptr::read(&this.inner)
+        }
     }
 
     /// Whether `last_queue` is the queue of `registry`. While the `Weak` lives, the queue's
@@ -119,7 +136,21 @@ impl<T: sys::AsRawSource> IoSource<T> {
     }
 }
 
-impl<T> Deref for IoSource<T> {
+/// Removes the registration, if the queue still exists, while the fd is still open.
+impl<T: sys::AsRawSource> Drop for IoSource<T> {
+    fn drop(&mut self) {
+        if let Some(queue) = self
+            .registered_with
+            .take()
+            .and_then(|queue| queue.upgrade())
+        {
+            // Nothing useful can be done with an error here; the fd is closed right after.
+            let _ = self.state.deregister(&queue, &self.inner);
+        }
+    }
+}
+
+impl<T: sys::AsRawSource> Deref for IoSource<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -127,7 +158,7 @@ impl<T> Deref for IoSource<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for IoSource<T> {
+impl<T: sys::AsRawSource + fmt::Debug> fmt::Debug for IoSource<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
     }

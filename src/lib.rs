@@ -102,14 +102,107 @@
 //! | Linux with `RUSTFLAGS="--cfg minimio_force_poll"` | poll(2), edge triggering emulated, pipe waker | implemented; the whole test suite runs against it |
 //! | macOS, iOS, FreeBSD 12+, DragonFly | kqueue, `EVFILT_USER` waker | implemented; compiled with clippy and the FFI layout proof, never run |
 //! | NetBSD, OpenBSD | kqueue, pipe waker | implemented; compiled with clippy and the FFI layout proof (OpenBSD on nightly with `-Zbuild-std`), never run |
-//! | Windows | I/O completion ports with `\Device\Afd` polling | not yet: compiling for it fails with a clear message |
+//! | Windows | I/O completion ports with `\Device\Afd` polling, edge triggering emulated; a completion packet waker | implemented; the whole test suite runs under Wine |
 //! | other Unix systems | poll(2) | not yet: the backend exists, but their system calls are not declared, so compiling fails with a clear message |
 //!
 //! The kqueue backend relies on `EV_RECEIPT` (one answer per change); a release that lacks it is
 //! not supported. The poll(2) backend emulates edge triggering: once an interest has been reported, it is not
 //! reported again until an I/O call on the source returns `WouldBlock` or the source is
-//! re-registered (for a [`SourceFd`](unix::SourceFd), only re-registering re-arms it). A program
-//! that follows the drain rule above sees the same events as under epoll.
+//! re-registered (for a `unix::SourceFd`, only re-registering re-arms it). A program
+//! that follows the drain rule above sees the same events as under epoll. The Windows backend
+//! emulates it the same way, for the `net` types.
+//!
+//! # Guarantees on misuse
+//!
+//! Every public entry point has been tried with bad input. None panics (except the one noted)
+//! or has undefined behaviour; each answers as listed, and the named test proves it.
+//!
+//! [`Registry::register`]
+//! - a source already registered with this queue: `AlreadyExists`, the first registration
+//!   untouched (`tests/misuse.rs::register_twice_is_already_exists`);
+//! - a minimio source registered with another queue that still exists: `AlreadyExists`
+//!   (`tests/misuse.rs::register_in_second_poll_is_already_exists`);
+//! - a source left registered with a queue that has been dropped (its `Poll` and every
+//!   registry clone): accepted as a new registration
+//!   (`tests/misuse.rs::source_from_dropped_poll_can_be_registered_again`);
+//! - a [`SourceFd`](unix::SourceFd) registered twice: `AlreadyExists`, from the kernel
+//!   (`tests/misuse.rs::source_fd_misuse_errors`);
+//! - a `SourceFd` of a closed fd: an error whose `raw_os_error()` is `EBADF`; `reregister` and
+//!   `deregister` answer `EBADF` (epoll) or `NotFound` (backends that look up their own record
+//!   first) (`tests/misuse.rs::source_fd_of_closed_fd_is_ebadf`);
+//! - a `SourceFd` of a regular file: `PermissionDenied` under epoll, which cannot watch
+//!   files; a backend that can watch them (kqueue, poll(2)) accepts it and reports it readable
+//!   while there are bytes to read
+//!   (`tests/misuse.rs::source_fd_of_regular_file_is_refused_or_readable`);
+//! - a `SourceFd` of the queue's own fd: `InvalidInput` (epoll, poll(2))
+//!   (`tests/misuse.rs::registering_a_poll_in_itself_is_refused`);
+//! - one token for several sources: allowed, each is reported with it
+//!   (`tests/misuse.rs::shared_token_reports_both_sources`);
+//! - `Token(usize::MAX)`: an ordinary token, for sources and wakers
+//!   (`tests/misuse.rs::max_token_is_an_ordinary_token`).
+//!
+//! [`Registry::reregister`]
+//! - a source not registered: `NotFound`
+//!   (`tests/misuse.rs::reregister_unregistered_is_not_found`, and for `SourceFd`
+//!   `tests/misuse.rs::source_fd_misuse_errors`);
+//! - a source registered with another queue: `NotFound`, its registration unchanged
+//!   (`tests/misuse.rs::reregister_with_wrong_poll_is_not_found`).
+//!
+//! [`Registry::deregister`]
+//! - a source never registered, or deregistered already: `NotFound`
+//!   (`tests/misuse.rs::deregister_unregistered_is_not_found`,
+//!   `tests/misuse.rs::deregister_twice_is_not_found`);
+//! - a source registered with another queue: `NotFound`, its registration keeps working
+//!   (`tests/misuse.rs::deregister_from_wrong_poll_is_not_found`).
+//!
+//! A [`Registry`] clone used after its [`Poll`] was dropped
+//! - keeps the queue alive: register, reregister, deregister and [`Waker::new`] succeed, and
+//!   nothing is ever reported, since no `Poll` is left to ask. A source registered through it
+//!   counts as registered (`AlreadyExists` with another queue) until it is deregistered or the
+//!   last clone is dropped (`tests/misuse.rs::registry_outliving_its_poll_keeps_working_silently`).
+//!
+//! [`Waker`]
+//! - `wake` after its `Poll` (and every registry clone) was dropped: `Ok`, and nobody is told
+//!   (`tests/misuse.rs::waker_outliving_its_poll_wakes_ok`);
+//! - several wakers on one `Poll`: allowed, each reports its own token (under epoll each
+//!   costs an fd)
+//!   (`tests/misuse.rs::two_wakers_on_one_poll_both_report`).
+//!
+//! [`Poll::poll`]
+//! - an [`Events`] of zero capacity: `InvalidInput`, and the readiness waits for the next call
+//!   (`tests/poll.rs::zero_capacity_events_is_an_error`);
+//! - a timeout too long for the kernel (`Duration::MAX`, `u64::MAX / 2` seconds): no
+//!   overflow; it waits for an event (`tests/poll.rs::max_duration_blocks_until_event`,
+//!   `tests/misuse.rs::huge_timeout_is_woken`);
+//! - a timeout below the kernel's granularity (1 ns, 999 µs): rounded up, never returns early
+//!   (`tests/poll.rs::one_nanosecond_timeout_is_not_cut_short`,
+//!   `tests/poll.rs::sub_millisecond_timeout_is_not_cut_short`);
+//! - signals during the wait, even a storm of them without `SA_RESTART`: the wait resumes,
+//!   never `Interrupted`, no event lost, no timeout cut short
+//!   (`tests/eintr.rs::signals_do_not_cut_a_timeout_short`,
+//!   `tests/faults.rs::signal_storm_keeps_short_timeouts_whole`,
+//!   `tests/faults.rs::signal_storm_loses_no_event_and_never_ends_an_unbounded_wait`).
+//!
+//! Sources
+//! - dropped while registered, without `deregister`: allowed; their token is never reported
+//!   again, also when a new source gets the same fd number, when a duplicate of their fd is
+//!   still open, or when they are dropped while a batch of their events is being handled
+//!   (`tests/registry.rs::reused_fd_reports_only_new_token`,
+//!   `tests/faults.rs::reused_fd_numbers_report_only_the_new_token`,
+//!   `tests/faults.rs::dropped_source_with_a_live_duplicate_is_never_reported`,
+//!   `tests/faults.rs::sources_closed_mid_batch_are_never_reported_again`);
+//! - created, or accepted, with no file descriptor left: the OS error (`EMFILE`), nothing
+//!   leaked, the sources already registered unaffected
+//!   (`tests/fd_exhaustion.rs::fd_exhaustion_gives_emfile_and_the_loop_recovers`);
+//! - a peer resetting the connection: an event, then an `io::Error` from the I/O call
+//!   (`tests/faults.rs::peer_resets_mid_write_surface_as_errors`).
+//!
+//! [`Interest`] cannot be empty: there is no constructor for it, and [`Interest::remove`]
+//! returns `None` instead (`tests/interest_token.rs::interest_remove`).
+//!
+//! The one panic: [`Events::with_capacity`] allocates up front like `Vec::with_capacity`, so a
+//! capacity whose size overflows panics with "capacity overflow"
+//! (`tests/misuse.rs::events_capacity_overflow_panics_like_vec`).
 //!
 //! # Differences from mio
 //!
@@ -120,7 +213,7 @@
 //!   queue has been dropped may be registered again.
 //! - Polling into an [`Events`] with zero capacity is `InvalidInput`.
 //! - Under kqueue and poll(2) too, registering an fd twice (also through a
-//!   [`SourceFd`](unix::SourceFd)) is `AlreadyExists`, and re-registering or deregistering one
+//!   `unix::SourceFd`) is `AlreadyExists`, and re-registering or deregistering one
 //!   that is not registered is `NotFound`, as epoll says; mio's kqueue backend accepts both.
 
 #![deny(unsafe_op_in_unsafe_fn)]

@@ -1,10 +1,12 @@
 //! The conversions every minimio socket and pipe offers, written once.
 
-/// For a type `$ty { inner: IoSource<$std> }`: `Source`, `Debug`, and the fd conversions
-/// (`AsRawFd`, `AsFd`, `FromRawFd`, `IntoRawFd`, `From<OwnedFd>`, `Into<OwnedFd>`).
+/// For a type `$ty { inner: IoSource<$std> }`: `Source`, `Debug`, and the conversions of the
+/// OS's handle: on Unix `AsRawFd`, `AsFd`, `FromRawFd`, `IntoRawFd`, `From<OwnedFd>` and
+/// `Into<OwnedFd>`; on Windows the same for sockets (`AsRawSocket`, `AsSocket`,
+/// `FromRawSocket`, `IntoRawSocket`, `From<OwnedSocket>`, `Into<OwnedSocket>`).
 ///
-/// `FromRawFd`/`From<OwnedFd>` take the fd as it is: the caller must have made it non-blocking,
-/// exactly as with the `from_std` constructors.
+/// `FromRawFd`/`From<OwnedFd>` (and the socket ones) take the handle as it is: the caller must
+/// have made it non-blocking, exactly as with the `from_std` constructors.
 macro_rules! io_source_type {
     ($ty:ident, $std:ty) => {
         impl $crate::event::Source for $ty {
@@ -83,6 +85,55 @@ macro_rules! io_source_type {
                 source.inner.into_inner().into()
             }
         }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::AsRawSocket for $ty {
+            fn as_raw_socket(&self) -> ::std::os::windows::io::RawSocket {
+                self.inner.as_raw_socket()
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::AsSocket for $ty {
+            fn as_socket(&self) -> ::std::os::windows::io::BorrowedSocket<'_> {
+                self.inner.as_socket()
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::FromRawSocket for $ty {
+            /// Takes ownership of `socket`, which must be open, of the right kind, and
+            /// non-blocking.
+            unsafe fn from_raw_socket(socket: ::std::os::windows::io::RawSocket) -> $ty {
+                // SAFETY: the caller guarantees `socket` is an open socket of this kind that it
+                // owns.
+                $ty::from(unsafe { ::std::os::windows::io::OwnedSocket::from_raw_socket(socket) })
+            }
+        }
+
+        #[cfg(windows)]
+        impl ::std::os::windows::io::IntoRawSocket for $ty {
+            fn into_raw_socket(self) -> ::std::os::windows::io::RawSocket {
+                self.inner.into_inner().into_raw_socket()
+            }
+        }
+
+        #[cfg(windows)]
+        impl From<::std::os::windows::io::OwnedSocket> for $ty {
+            /// Takes ownership of `socket`, which must be of the right kind and non-blocking.
+            fn from(socket: ::std::os::windows::io::OwnedSocket) -> $ty {
+                $ty {
+                    inner: $crate::io_source::IoSource::new(<$std>::from(socket)),
+                }
+            }
+        }
+
+        #[cfg(windows)]
+        impl From<$ty> for ::std::os::windows::io::OwnedSocket {
+            fn from(source: $ty) -> ::std::os::windows::io::OwnedSocket {
+                source.inner.into_inner().into()
+            }
+        }
     };
 }
 
@@ -154,5 +205,41 @@ macro_rules! write_through_do_io {
                 self.inner.do_io(|mut inner| inner.flush())
             }
         }
+    };
+}
+
+/// Compile-time proof that one of our FFI types has the size, alignment and field offsets of the
+/// platform crate's (`libc` or `windows-sys`) type: `same_layout!(ours, theirs { our_field =
+/// their_field, .. })`. Used only in the `layout_proof` test modules of the ffi files.
+#[cfg(test)]
+macro_rules! same_layout {
+    ($ours:ty, $theirs:ty { $($field:ident = $their_field:ident),* $(,)? }) => {
+        const _: () = {
+            assert!(::std::mem::size_of::<$ours>() == ::std::mem::size_of::<$theirs>());
+            assert!(::std::mem::align_of::<$ours>() == ::std::mem::align_of::<$theirs>());
+            $(assert!(
+                ::std::mem::offset_of!($ours, $field) == ::std::mem::offset_of!($theirs, $their_field)
+            );)*
+        };
+    };
+}
+
+/// Compile-time proof that our constants equal the platform crate's: `same_value!(OURS = path,
+/// ..)`, or `same_value!(NAME, ..)` for names that `libc` spells the same. Values are compared
+/// as bit patterns of our constant's width, since the crates type some flags signed where we
+/// use unsigned (`EPOLLET` is `1 << 31`).
+#[cfg(test)]
+macro_rules! same_value {
+    ($($ours:ident = $theirs:path),* $(,)?) => {
+        $(const _: () = {
+            const fn width_mask<T>(_: &T) -> u64 {
+                u64::MAX >> (64 - 8 * ::std::mem::size_of::<T>())
+            }
+            let mask = width_mask(&$ours);
+            assert!(($ours as i64 as u64) & mask == ($theirs as i64 as u64) & mask);
+        };)*
+    };
+    ($($name:ident),* $(,)?) => {
+        same_value!($($name = libc::$name),*);
     };
 }

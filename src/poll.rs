@@ -80,7 +80,8 @@ pub struct Registry {
 
 impl Poll {
     /// Creates a new event queue, close-on-exec: an epoll instance on Linux, a kqueue on macOS,
-    /// iOS and the BSDs (with the poll(2) backend, a table in user space and a wake-up pipe).
+    /// iOS and the BSDs (with the poll(2) backend, a table in user space and a wake-up pipe), an
+    /// I/O completion port on Windows.
     ///
     /// # Errors
     ///
@@ -104,7 +105,9 @@ impl Poll {
     /// - `timeout: None` waits until at least one event arrives.
     /// - `Some(Duration::ZERO)` checks and returns at once.
     /// - Any other timeout is a minimum: without an event, `poll` returns after *at least* that
-    ///   long (rounded up to the kernel's granularity: one millisecond for epoll and poll(2), none for kqueue, which takes nanoseconds), never before.
+    ///   long (rounded up to the kernel's granularity: one millisecond for epoll and poll(2),
+    ///   none for kqueue, which takes nanoseconds, a clock tick of about 15.6 ms on Windows),
+    ///   never before.
     ///   Timeouts too long to express (such as `Duration::MAX`) wait for an event.
     ///
     /// When it returns because the timeout passed, `events` is empty. At most
@@ -135,7 +138,7 @@ impl Registry {
     /// - [`io::ErrorKind::AlreadyExists`] if the source is already registered with this queue, or
     ///   (for minimio's own types) with another queue that still exists. Use
     ///   [`reregister`](Registry::reregister) to change a registration.
-    /// - For a [`SourceFd`](crate::unix::SourceFd), whatever the kernel says about the fd:
+    /// - For a `unix::SourceFd` (Unix only), whatever the kernel says about the fd:
     ///   `EBADF` for a closed fd, `EPERM` (`PermissionDenied`) for files that cannot be polled,
     ///   such as regular files.
     ///
@@ -191,9 +194,10 @@ impl Registry {
     /// Stops watching `source`. No `poll` that starts after this returns will report it, whatever
     /// happens to it. (Events already copied into an [`Events`] by an earlier `poll` stay there.)
     ///
-    /// Dropping a minimio socket also removes its registration, but deregistering first is the
-    /// portable habit, and it is required for a [`SourceFd`](crate::unix::SourceFd) whose fd
-    /// has been duplicated: the kernel keeps a registration until the last duplicate is closed.
+    /// Dropping a minimio socket or pipe also removes its registration, even when a duplicate of
+    /// its fd stays open elsewhere. A `unix::SourceFd` (Unix only) is not dropped that way:
+    /// deregister it before closing an fd that has duplicates, since the kernel keeps a
+    /// registration until the last duplicate is closed.
     ///
     /// # Errors
     ///

@@ -14,11 +14,12 @@ use crate::{sys, Registry, Token};
 /// On Linux a waker is an eventfd and a wake is one `write` system call. Under kqueue it is a
 /// user event (`EVFILT_USER`, one `kevent` call per wake), or a pipe on NetBSD and OpenBSD. The
 /// poll(2) backend keeps wakes in the queue itself, and writes to its wake-up pipe only while a
-/// `poll` is sleeping.
+/// `poll` is sleeping. On Windows a wake posts one completion packet to the queue (and none
+/// while an earlier one is still unread).
 ///
 /// A waker stays usable after its `Poll` is dropped: `wake` then succeeds and nobody is told.
 /// Create one waker per `Poll` and share it (it is `Send + Sync`, put it in an `Arc`); each waker
-/// costs a file descriptor (none with the poll(2) backend).
+/// costs a file descriptor (none with the poll(2) backend, and no handle on Windows).
 ///
 /// # Examples
 ///

@@ -248,3 +248,234 @@ fn source_from_dropped_poll_can_be_registered_again() {
     assert!(seen.iter().all(|s| s.token == Token(2)), "{seen:?}");
     poll_b.registry().deregister(&mut socket).unwrap();
 }
+
+/// Reregistering with a poll the socket is not registered with is `NotFound`, harmlessly.
+#[test]
+fn reregister_with_wrong_poll_is_not_found() {
+    let mut poll_a = Poll::new().unwrap();
+    let poll_b = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let mut socket = UdpSocket::bind(any_local_address()).unwrap();
+    poll_a
+        .registry()
+        .register(&mut socket, Token(1), Interest::READABLE)
+        .unwrap();
+    let err = poll_b
+        .registry()
+        .reregister(&mut socket, Token(2), Interest::READABLE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+
+    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
+    sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
+    let seen = expect_events(&mut poll_a, &mut events, &[Expect::readable(Token(1))]);
+    assert!(seen.iter().all(|s| s.token == Token(1)), "{seen:?}");
+}
+
+/// A registry clone outliving its `Poll` keeps working, silently, and keeps its sources.
+#[test]
+fn registry_outliving_its_poll_keeps_working_silently() {
+    let poll = Poll::new().unwrap();
+    let orphan = poll.registry().try_clone().unwrap();
+    drop(poll);
+
+    let mut socket = UdpSocket::bind(any_local_address()).unwrap();
+    orphan
+        .register(&mut socket, Token(1), Interest::READABLE)
+        .unwrap();
+    orphan
+        .reregister(
+            &mut socket,
+            Token(2),
+            Interest::READABLE | Interest::WRITABLE,
+        )
+        .unwrap();
+    let waker = Waker::new(&orphan, Token(3)).unwrap();
+    waker.wake().unwrap();
+
+    let mut other = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let err = other
+        .registry()
+        .register(&mut socket, Token(4), Interest::READABLE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+
+    orphan.deregister(&mut socket).unwrap();
+    other
+        .registry()
+        .register(&mut socket, Token(4), Interest::READABLE)
+        .unwrap();
+    other.registry().deregister(&mut socket).unwrap();
+
+    // Once the last clone is gone, the socket may move even without deregistering.
+    orphan
+        .register(&mut socket, Token(5), Interest::READABLE)
+        .unwrap();
+    drop(orphan);
+    other
+        .registry()
+        .register(&mut socket, Token(6), Interest::READABLE)
+        .unwrap();
+    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
+    sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
+    let seen = expect_events(&mut other, &mut events, &[Expect::readable(Token(6))]);
+    assert!(seen.iter().all(|s| s.token == Token(6)), "{seen:?}");
+}
+
+/// A `Waker` whose `Poll` (and every registry clone) is gone still wakes with `Ok`.
+#[test]
+fn waker_outliving_its_poll_wakes_ok() {
+    let poll = Poll::new().unwrap();
+    let waker = Waker::new(poll.registry(), Token(1)).unwrap();
+    drop(poll);
+    for _ in 0..3 {
+        waker.wake().expect("wake after the Poll was dropped");
+    }
+}
+
+/// Two wakers on one poll both work, each with its own token.
+#[test]
+fn two_wakers_on_one_poll_both_report() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let first = Waker::new(poll.registry(), Token(1)).unwrap();
+    let second = Waker::new(poll.registry(), Token(2)).unwrap();
+    first.wake().unwrap();
+    second.wake().unwrap();
+    expect_events(
+        &mut poll,
+        &mut events,
+        &[Expect::readable(Token(1)), Expect::readable(Token(2))],
+    );
+}
+
+/// Two sources registered with one token are both reported, under that token.
+#[test]
+fn shared_token_reports_both_sources() {
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let mut a = UdpSocket::bind(any_local_address()).unwrap();
+    let mut b = UdpSocket::bind(any_local_address()).unwrap();
+    poll.registry()
+        .register(&mut a, Token(7), Interest::READABLE)
+        .unwrap();
+    poll.registry()
+        .register(&mut b, Token(7), Interest::READABLE)
+        .unwrap();
+    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
+    sender.send_to(b"a", a.local_addr().unwrap()).unwrap();
+    sender.send_to(b"b", b.local_addr().unwrap()).unwrap();
+    let deadline = Instant::now() + DEADLINE;
+    let mut reported = 0;
+    while reported < 2 {
+        assert!(Instant::now() < deadline, "only {reported} of 2 reported");
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .unwrap();
+        for event in events.iter() {
+            assert_eq!(event.token(), Token(7));
+            reported += 1;
+        }
+    }
+}
+
+/// A `SourceFd` of a closed fd: register is `EBADF`, reregister and deregister `EBADF` or `NotFound`.
+#[cfg(unix)]
+#[test]
+fn source_fd_of_closed_fd_is_ebadf() {
+    use minimio::unix::SourceFd;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    let poll = Poll::new().unwrap();
+    // A number that is surely closed: put a duplicate far above every fd in use, then close
+    // it. New fds take the lowest free number, so nothing else gets this one meanwhile.
+    let socket = std::net::UdpSocket::bind(any_local_address()).unwrap();
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for getrlimit to fill.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+        0
+    );
+    let high = limit.rlim_cur.min(4096) as i32 - 1;
+    // SAFETY: dup2 onto a number we then own; nothing else in this process uses it.
+    let dup = unsafe { libc::dup2(socket.as_raw_fd(), high) };
+    assert_eq!(dup, high, "dup2: {}", std::io::Error::last_os_error());
+    // SAFETY: `high` is open and owned by nobody else; closing it through OwnedFd.
+    drop(unsafe { OwnedFd::from_raw_fd(high) });
+
+    let err = poll
+        .registry()
+        .register(&mut SourceFd(&high), Token(1), Interest::READABLE)
+        .unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EBADF), "register: {err}");
+    // Never registered either: a backend may say so first.
+    let check = |what: &str, result: std::io::Result<()>| {
+        let err = result.expect_err(what);
+        assert!(
+            err.raw_os_error() == Some(libc::EBADF) || err.kind() == ErrorKind::NotFound,
+            "{what}: {err}"
+        );
+    };
+    check(
+        "reregister",
+        poll.registry()
+            .reregister(&mut SourceFd(&high), Token(1), Interest::READABLE),
+    );
+    check(
+        "deregister",
+        poll.registry().deregister(&mut SourceFd(&high)),
+    );
+}
+
+/// A regular file is refused with `PermissionDenied`, or (where files can be watched) readable.
+#[cfg(unix)]
+#[test]
+fn source_fd_of_regular_file_is_refused_or_readable() {
+    use minimio::unix::SourceFd;
+    use std::os::fd::AsRawFd;
+
+    let mut poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(8);
+    let path = util::temp_path("regular-file");
+    std::fs::write(&path, b"bytes to read").unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let fd = file.as_raw_fd();
+    let result = poll
+        .registry()
+        .register(&mut SourceFd(&fd), Token(1), Interest::READABLE);
+    match result {
+        Err(err) => assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}"),
+        Ok(()) => {
+            expect_events(&mut poll, &mut events, &[Expect::readable(Token(1))]);
+            poll.registry().deregister(&mut SourceFd(&fd)).unwrap();
+        }
+    }
+    drop(file);
+    std::fs::remove_file(&path).unwrap();
+}
+
+/// A queue cannot watch itself: registering a `Poll`'s own fd in it is an error, not a hang.
+#[cfg(unix)]
+#[test]
+fn registering_a_poll_in_itself_is_refused() {
+    use minimio::unix::SourceFd;
+    use std::os::fd::AsRawFd;
+
+    let poll = Poll::new().unwrap();
+    let fd = poll.as_raw_fd();
+    let err = poll
+        .registry()
+        .register(&mut SourceFd(&fd), Token(1), Interest::READABLE)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+}
+
+/// `Events::with_capacity` of an overflowing size panics like `Vec::with_capacity` does.
+#[test]
+#[should_panic(expected = "capacity overflow")]
+fn events_capacity_overflow_panics_like_vec() {
+    let _ = Events::with_capacity(usize::MAX);
+}

@@ -70,7 +70,10 @@ fn stream_with_std_peer() -> (TcpStream, std::net::TcpStream) {
     let listener = std::net::TcpListener::bind(any_local_address()).unwrap();
     let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (peer, _) = listener.accept().unwrap();
-    peer.set_read_timeout(Some(DEADLINE)).unwrap();
+    // A stuck peer read fails the test instead of hanging it (Miri cannot set socket timeouts).
+    if !cfg!(miri) {
+        peer.set_read_timeout(Some(DEADLINE)).unwrap();
+    }
     (stream, peer)
 }
 
@@ -388,10 +391,15 @@ fn half_close_reports_read_closed_and_keeps_buffered_bytes() {
         peer
     });
 
-    expect_events(&mut poll, &mut events, &[Expect::read_closed(CLIENT)]);
+    #[cfg(not(windows))]
+    let mut received = {
+        expect_events(&mut poll, &mut events, &[Expect::read_closed(CLIENT)]);
+        Vec::new()
+    };
+    #[cfg(windows)]
+    let mut received = read_until_read_closed(&mut poll, &mut events, &mut stream);
     let mut peer = writer.join().unwrap();
 
-    let mut received = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
         match stream.read(&mut buf) {
@@ -419,8 +427,36 @@ fn half_close_reports_read_closed_and_keeps_buffered_bytes() {
     assert_eq!(&back, b"still open");
 }
 
+/// Reads on every event for CLIENT until one reports read_closed, and returns the bytes read.
+/// Windows reports a peer's FIN (AFD_POLL_DISCONNECT) as soon as it arrives, bytes buffered or
+/// not; Wine's AFD reports it only once the buffered bytes have been read (it detects the FIN
+/// with a zero-byte peek). Reading as events come satisfies both and still needs the event.
+#[cfg(windows)]
+fn read_until_read_closed(poll: &mut Poll, events: &mut Events, stream: &mut TcpStream) -> Vec<u8> {
+    let deadline = Instant::now() + DEADLINE;
+    let mut received = Vec::new();
+    loop {
+        let now = Instant::now();
+        assert!(
+            now < deadline,
+            "no read_closed event; {} bytes read",
+            received.len()
+        );
+        poll.poll(events, Some(deadline - now)).unwrap();
+        let mut closed = false;
+        for event in events.iter().filter(|event| event.token() == CLIENT) {
+            closed |= event.is_read_closed();
+            received.extend(read_until_would_block(stream).unwrap());
+        }
+        if closed {
+            return received;
+        }
+    }
+}
+
 /// One MiB written by a client is echoed back byte for byte by a server, both driven by one Poll on one thread.
 #[test]
+#[cfg_attr(miri, ignore = "a mebibyte through Miri's interpreter takes minutes")]
 fn echo_one_mebibyte_through_one_poll() {
     const LEN: usize = 1 << 20;
     let payload: Vec<u8> = (0..LEN).map(|i| (i * 7 % 253) as u8).collect();
@@ -951,6 +987,7 @@ fn shutdown_both_reports_closed_on_both_ends() {
     );
 
     client.shutdown(Shutdown::Both).unwrap();
+    #[cfg(not(windows))]
     expect_events(
         &mut poll,
         &mut events,
@@ -962,6 +999,10 @@ fn shutdown_both_reports_closed_on_both_ends() {
             Expect::read_closed(SERVER),
         ],
     );
+    // AFD has no event for a socket's own shutdown: only the peer hears of it. The reads and
+    // writes below still show that the client's both directions are closed.
+    #[cfg(windows)]
+    expect_events(&mut poll, &mut events, &[Expect::read_closed(SERVER)]);
     assert_eq!(client.read(&mut [0u8; 8]).unwrap(), 0);
     assert!(
         client.write(b"x").is_err(),

@@ -6,7 +6,7 @@ use crate::{Interest, Registry, Token};
 ///
 /// Users call [`Registry::register`], [`Registry::reregister`] and [`Registry::deregister`],
 /// which call these methods; a type implements them by forwarding to a source it owns. All
-/// minimio's `net` types and [`SourceFd`](crate::unix::SourceFd) implement `Source`.
+/// minimio's `net` types and `unix::SourceFd` (Unix only) implement `Source`.
 ///
 /// # Examples
 ///

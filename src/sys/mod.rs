@@ -5,13 +5,13 @@
 //!
 //! | item | what it is |
 //! |---|---|
-//! | `Selector` | the kernel's event queue. `new()`, `register(fd, token, interest)`, `reregister(..)`, `deregister(fd)` and `select(&mut Events, Option<Duration>)`, all taking `&self` so one selector can be shared by threads. `register` of a source already present fails with `AlreadyExists`; `reregister`/`deregister` of an absent one with `NotFound`. `select` never returns early without an event, treats `None` and timeouts too large to represent as "for ever", and retries after signals. |
+//! | `Selector` | the kernel's event queue. `new()` and `select(&mut Events, Option<Duration>)`, taking `&self` so one selector can be shared by threads. `select` never returns early without an event, treats `None` and timeouts too large to represent as "for ever", and retries after signals. On Unix it also offers `register(fd, token, interest)`, `reregister(..)` and `deregister(fd)` for `unix::SourceFd` (`AlreadyExists` for a source already present, `NotFound` for an absent one); sockets go through `IoSourceState`, which on Windows keeps the per-socket state those calls need there. |
 //! | `Event`, `Events` | one readiness report as the kernel writes it, and the buffer of them (`Vec<Event>`, whose capacity is the most one `select` returns). |
 //! | `event::{token, is_readable, is_writable, is_error, is_read_closed, is_write_closed, is_priority, is_aio, is_lio, debug_details}` | reading a report, as free functions over `&Event`. |
 //! | `Waker` | `new(&Selector, Token)` and `wake(&self)`: makes the selector report `Token` as readable from any thread. |
-//! | `AsRawSource` | the trait a socket or pipe implements to be registered (`AsRawFd` on Unix). |
+//! | `AsRawSource` | the trait a socket or pipe implements to be registered (`AsRawFd` on Unix, `AsRawSocket` on Windows). |
 //! | `IoSourceState` | per-socket state the backend keeps beside each `net` type: `register`, `reregister` and `deregister` of a socket with a selector, and `do_io`, through which every read, write, send, receive and accept passes (a backend that emulates edge triggering re-arms there). |
-//! | `net`, `uds`, `pipe` | creating sockets and pipes that are non-blocking and close-on-exec from birth. |
+//! | `net`, `uds`, `pipe` | creating sockets and pipes that are non-blocking and close-on-exec (on Windows: not inheritable) from birth; `uds` and `pipe` on Unix only. |
 //!
 //! Readiness is edge-triggered on every backend (the poll(2) backend emulates it, see its module
 //! docs); modes (level, oneshot) will be added to
@@ -38,6 +38,11 @@ mod unix;
 ))]
 pub(crate) use self::unix::*;
 
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub(crate) use self::windows::*;
+
 #[cfg(not(any(
     target_os = "linux",
     target_os = "macos",
@@ -46,9 +51,10 @@ pub(crate) use self::unix::*;
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    windows,
 )))]
 compile_error!(
-    "minimio runs on Linux, macOS, iOS, FreeBSD, NetBSD, OpenBSD and DragonFly for now: the IOCP \
-     (Windows) backend is not written yet, and other Unix systems need their system calls \
-     declared in src/sys/unix/ffi before the poll(2) backend can serve them"
+    "minimio runs on Linux, macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly and Windows for now: \
+     other Unix systems need their system calls declared in src/sys/unix/ffi before the poll(2) \
+     backend can serve them"
 );

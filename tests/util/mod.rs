@@ -226,3 +226,44 @@ pub fn open_fd_count() -> usize {
 
 /// Asserts that a value is `Send + Sync` at compile time.
 pub fn assert_send_sync<T: Send + Sync>() {}
+
+/// Raises the soft `RLIMIT_NOFILE` (and the hard one, if allowed) to `wanted` and returns the
+/// limit now in force, which may be lower than `wanted`.
+///
+/// `rlim_t` is 64 bits on some targets and 32 on others, hence the casts.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+pub fn raise_fd_limit(wanted: u64) -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for getrlimit to fill.
+    assert_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+        0
+    );
+    let wanted = wanted as libc::rlim_t;
+    if limit.rlim_cur >= wanted {
+        return limit.rlim_cur as u64;
+    }
+    if limit.rlim_max < wanted {
+        let raised = libc::rlimit {
+            rlim_cur: wanted,
+            rlim_max: wanted,
+        };
+        // SAFETY: `raised` is a valid rlimit; failing (no privilege) changes nothing.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return wanted as u64;
+        }
+    }
+    limit.rlim_cur = wanted.min(limit.rlim_max);
+    // SAFETY: `limit` is a valid rlimit with the soft limit at most the hard one.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    limit.rlim_cur as u64
+}
+
+#[cfg(not(unix))]
+pub fn raise_fd_limit(wanted: u64) -> u64 {
+    wanted
+}

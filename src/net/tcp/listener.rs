@@ -48,8 +48,9 @@ pub struct TcpListener {
 impl TcpListener {
     /// Binds a new listener to `addr` and starts listening (backlog 1024).
     ///
-    /// `SO_REUSEADDR` is set, so a restarted server can bind its port while connections of the
-    /// previous run are still in TIME_WAIT. Use port 0 to let the OS choose a free port.
+    /// On Unix `SO_REUSEADDR` is set, so a restarted server can bind its port while connections
+    /// of the previous run are still in TIME_WAIT. On Windows it is not (there it would let
+    /// another socket take over a port in use). Use port 0 to let the OS choose a free port.
     ///
     /// # Errors
     ///
@@ -66,7 +67,8 @@ impl TcpListener {
         }
     }
 
-    /// Accepts one pending connection, as a non-blocking, close-on-exec [`TcpStream`].
+    /// Accepts one pending connection, as a non-blocking [`TcpStream`] that is close-on-exec
+    /// (on Windows: not inherited by child processes).
     ///
     /// # Errors
     ///

@@ -326,24 +326,6 @@ extern "C" {
 #[cfg(test)]
 mod layout_proof {
     use super::*;
-    use std::mem::{align_of, offset_of, size_of};
-
-    macro_rules! same_layout {
-        ($ours:ty, $theirs:ty { $($field:ident = $their_field:ident),* $(,)? }) => {
-            const _: () = {
-                assert!(size_of::<$ours>() == size_of::<$theirs>());
-                assert!(align_of::<$ours>() == align_of::<$theirs>());
-                $(assert!(offset_of!($ours, $field) == offset_of!($theirs, $their_field));)*
-            };
-        };
-    }
-
-    macro_rules! same_value {
-        ($($name:ident),* $(,)?) => {
-            // Compared as 64-bit patterns: libc types some values signed, others unsigned.
-            $(const _: () = assert!($name as i64 == libc::$name as i64);)*
-        };
-    }
 
     same_layout!(kevent, libc::kevent {
         ident = ident,

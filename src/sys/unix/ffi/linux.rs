@@ -207,24 +207,6 @@ extern "C" {
 #[cfg(test)]
 mod layout_proof {
     use super::*;
-    use std::mem::{align_of, offset_of, size_of};
-
-    macro_rules! same_layout {
-        ($ours:ty, $theirs:ty { $($field:ident = $their_field:ident),* $(,)? }) => {
-            const _: () = {
-                assert!(size_of::<$ours>() == size_of::<$theirs>());
-                assert!(align_of::<$ours>() == align_of::<$theirs>());
-                $(assert!(offset_of!($ours, $field) == offset_of!($theirs, $their_field));)*
-            };
-        };
-    }
-
-    macro_rules! same_value {
-        ($($name:ident),* $(,)?) => {
-            // Compared as 32-bit patterns: libc types some flags as signed, we as unsigned.
-            $(const _: () = assert!($name as u32 == libc::$name as u32);)*
-        };
-    }
 
     same_layout!(epoll_event, libc::epoll_event { events = events, data = u64 });
     same_layout!(sockaddr, libc::sockaddr { sa_family = sa_family, sa_data = sa_data });

@@ -74,8 +74,9 @@ struct Shared {
 #[derive(Debug, Default)]
 struct State {
     registrations: HashMap<RawFd, Registration>,
-    /// Tokens of wakers that woke since their last report, each at most once.
-    woken: Vec<Token>,
+    /// Wakers (id and token) that woke since their last report, each at most once. By id, so
+    /// that a dropped waker takes its pending wake with it without touching another waker's.
+    woken: Vec<(u64, Token)>,
     /// Whether a thread sleeps in `poll` with an array built from `registrations`.
     polling: bool,
     /// Gives every registration an id of its own.
@@ -222,6 +223,13 @@ impl Shared {
         // poll would only say POLLNVAL later; check now so a bad fd fails like under epoll.
         // SAFETY: F_GETFL takes no third argument and only inspects the fd table.
         syscall(unsafe { ffi::fcntl(fd, ffi::F_GETFL) })?;
+        // The fd a `Poll` shows is this pipe's reading end; epoll refuses to watch itself too.
+        if fd == self.wake_reader.as_raw_fd() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a Poll cannot watch its own file descriptor",
+            ));
+        }
         let mut state = self.lock();
         if state.registrations.contains_key(&fd) {
             return Err(io::Error::new(
@@ -321,7 +329,7 @@ impl Shared {
 fn report_wakes(state: &mut State, events: &mut Events) {
     let room = events.capacity() - events.len();
     let reported = state.woken.len().min(room);
-    for token in state.woken.drain(..reported) {
+    for (_, token) in state.woken.drain(..reported) {
         events.push(Event {
             token,
             revents: ffi::POLLIN,
@@ -465,22 +473,36 @@ impl AsFd for Selector {
 pub(crate) struct Waker {
     shared: Arc<Shared>,
     token: Token,
+    /// Drawn from the registrations' ids, so unique in this selector.
+    id: u64,
 }
 
 impl Waker {
     pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
+        let mut state = selector.shared.lock();
+        let id = state.next_id;
+        state.next_id += 1;
         Ok(Waker {
             shared: Arc::clone(&selector.shared),
             token,
+            id,
         })
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
         let mut state = self.shared.lock();
-        if !state.woken.contains(&self.token) {
-            state.woken.push(self.token);
+        if !state.woken.iter().any(|&(id, _)| id == self.id) {
+            state.woken.push((self.id, self.token));
         }
         self.shared.interrupt_poll(&state)
+    }
+}
+
+/// A dropped waker's token is never reported again, as under epoll and kqueue, where its
+/// registration goes with it: a wake not yet reported is withdrawn.
+impl Drop for Waker {
+    fn drop(&mut self) {
+        self.shared.lock().woken.retain(|&(id, _)| id != self.id);
     }
 }
 
@@ -754,13 +776,13 @@ mod tests {
     #[test]
     fn wakes_wait_for_room() {
         let mut state = State {
-            woken: vec![Token(1), Token(2)],
+            woken: vec![(7, Token(1)), (8, Token(2))],
             ..State::default()
         };
         let mut events = Vec::with_capacity(1);
         report_wakes(&mut state, &mut events);
         assert_eq!(event::token(&events[0]), Token(1));
         assert!(event::is_readable(&events[0]));
-        assert_eq!(state.woken, [Token(2)]);
+        assert_eq!(state.woken, [(8, Token(2))]);
     }
 }

@@ -1,0 +1,566 @@
+//! IOCP + AFD: readiness on Windows.
+//!
+//! Windows has no readiness queue like epoll: its I/O completion port reports operations that
+//! *finished*. Readiness is built on top of it, the way wepoll, libuv and mio do it, by making
+//! "wait until this socket is ready" itself an operation: an `IOCTL_AFD_POLL` request to the
+//! socket driver (see [`afd`](super::afd)), which completes onto the port when the socket
+//! becomes ready.
+//!
+//! The sequence, per socket:
+//!
+//! 1. **register**: find the socket's *base* handle (`WSAIoctl(SIO_BASE_HANDLE)`: the driver's
+//!    own socket beneath any layered provider), give it an AFD handle shared with up to 31
+//!    other sockets, and queue it for an update.
+//! 2. **update**, for every queued socket just before each wait: issue a poll request for the
+//!    events wanted, or, if a request for other events is pending, cancel it (`NtCancelIoFileEx`)
+//!    and issue the new one after its cancellation completes. There is never more than one
+//!    request per socket in flight.
+//! 3. **wait**: `GetQueuedCompletionStatusEx` dequeues completed requests, each of which names
+//!    its socket and the events that happened. The socket goes back in the update queue, so its
+//!    next request is issued before the next wait.
+//!
+//! Every poll request is a one-shot: it completes once. Edge-triggered behaviour comes from what
+//! is asked next. An event that has been reported is *disarmed*: it is left out of the socket's
+//! requests until an I/O call on the socket returns `WouldBlock` (seen by
+//! [`IoSourceState::do_io`](super::IoSourceState::do_io)), which re-arms it, just as epoll
+//! reports an edge again only after the reader has drained the socket.
+//!
+//! The per-socket state machine (idle, pending, cancelled) is in
+//! [`sock_state`](super::sock_state). The driver writes each request's result into memory of
+//! ours, [`SockState`]'s `iosb` and `poll_info`, at any time until its completion packet is
+//! dequeued. That memory lives in an
+//! `Arc`; every request in flight owns one strong reference to it, handed to the kernel as the
+//! request's context with `Arc::into_raw` and taken back with `Arc::from_raw` when the packet
+//! is dequeued. So the memory stays put however the socket is deregistered or dropped, and a
+//! dropped selector cancels and drains its requests before it closes the port.
+
+use std::mem::size_of;
+use std::os::windows::io::{AsRawHandle, RawSocket};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use std::{fmt, io, ptr};
+
+use super::afd::Afd;
+use super::iocp::{CompletionPort, PacketKind};
+use super::sock_state::SockState;
+use super::{ffi, lock, socket_error, waker};
+use crate::{Interest, Token};
+
+/// How many sockets share one AFD handle. The driver keeps each handle's requests in one list;
+/// bounding its length keeps cancellation and completion cheap, as wepoll found.
+const POLL_GROUP_SIZE: usize = 32;
+
+/// How long a dropped selector waits for its cancelled requests to come back before it gives
+/// up and leaves their memory to the kernel (leaked, never freed under it).
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+/// Not an AFD bit: minimio's mark for "the poll request itself failed", reported as an error.
+pub(super) const POLL_FAILED: u32 = 1 << 31;
+
+/// One readiness report: the AFD events that happened (and were armed), and the token.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Event {
+    pub(super) flags: u32,
+    pub(super) data: u64,
+}
+
+/// The buffer [`Selector::select`] fills: its capacity is the most reports one call returns.
+pub(crate) type Events = Vec<Event>;
+
+/// A completion port and the sockets polled through it.
+pub(crate) struct Selector {
+    port: Arc<CompletionPort>,
+    /// Every AFD handle in use; the last one takes new sockets until it has
+    /// [`POLL_GROUP_SIZE`]. A handle's strong count, minus this list's reference, is the number
+    /// of sockets using it (registered, or with a request still in flight).
+    poll_groups: Mutex<Vec<Arc<Afd>>>,
+    /// Sockets whose requests must be (re)issued before the next wait.
+    updates: Mutex<Vec<Arc<SockState>>>,
+    /// Whether a thread is in (or about to enter) `GetQueuedCompletionStatusEx`. A thread that
+    /// queues an update then issues it itself, so that the blocked wait sees it.
+    is_polling: AtomicBool,
+    /// Poll requests issued whose completion has not been dequeued.
+    in_flight: AtomicUsize,
+    /// Where `GetQueuedCompletionStatusEx` writes; only the polling thread uses it.
+    completions: Mutex<CompletionBuffer>,
+}
+
+/// The packets of one wait. Their pointers are the contexts minimio gave the kernel; only the
+/// selector turns them back into references, so the buffer may move between threads.
+struct CompletionBuffer(Vec<ffi::OVERLAPPED_ENTRY>);
+
+// SAFETY: the entries are plain data; the raw pointers in them are dereferenced only by
+// `Selector::handle_completion`, under the rules stated there, never through this buffer.
+unsafe impl Send for CompletionBuffer {}
+
+impl Selector {
+    /// A new completion port with no socket yet.
+    pub(crate) fn new() -> io::Result<Selector> {
+        Ok(Selector {
+            port: Arc::new(CompletionPort::new()?),
+            poll_groups: Mutex::new(Vec::new()),
+            updates: Mutex::new(Vec::new()),
+            is_polling: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            completions: Mutex::new(CompletionBuffer(Vec::new())),
+        })
+    }
+
+    pub(super) fn port(&self) -> &Arc<CompletionPort> {
+        &self.port
+    }
+
+    /// Starts polling `socket` for `interests`. The first request is issued before the next
+    /// wait (or at once if a thread is waiting), so a socket that is already ready is reported.
+    pub(crate) fn register(
+        &self,
+        socket: RawSocket,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<Arc<SockState>> {
+        let base_socket = base_socket(socket as ffi::SOCKET)?;
+        let afd = self.afd_for_new_socket()?;
+        let sock = Arc::new(SockState::new(
+            base_socket,
+            afd,
+            token,
+            afd_events(interests),
+        ));
+        self.queue_update(&sock)?;
+        Ok(sock)
+    }
+
+    /// New token and interests for a registered socket, all armed again: if the socket is
+    /// ready for them, the next wait reports it even if that was reported before.
+    pub(crate) fn reregister(
+        &self,
+        sock: &Arc<SockState>,
+        token: Token,
+        interests: Interest,
+    ) -> io::Result<()> {
+        sock.set_interest(token, afd_events(interests));
+        self.queue_update(sock)
+    }
+
+    /// After an I/O call returned `WouldBlock`: every wanted event may be reported again.
+    pub(crate) fn rearm(&self, sock: &Arc<SockState>) -> io::Result<()> {
+        if sock.rearm() {
+            self.queue_update(sock)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// An AFD handle for one more socket: one with room if there is one, else a new one.
+    fn afd_for_new_socket(&self) -> io::Result<Arc<Afd>> {
+        let mut groups = lock(&self.poll_groups);
+        // Close the handles no socket uses any more, but one: a socket that comes and goes
+        // should not cost a new handle each time.
+        let mut kept_a_spare = false;
+        groups.retain(|afd| {
+            let in_use = Arc::strong_count(afd) > 1;
+            let keep = in_use || !kept_a_spare;
+            kept_a_spare |= !in_use;
+            keep
+        });
+        // Counts only grow under this lock, so a group found with room keeps it.
+        if let Some(afd) = groups
+            .iter()
+            .find(|afd| Arc::strong_count(afd) - 1 < POLL_GROUP_SIZE)
+        {
+            return Ok(Arc::clone(afd));
+        }
+        let afd = Arc::new(Afd::new(&self.port)?);
+        groups.push(Arc::clone(&afd));
+        Ok(afd)
+    }
+
+    /// Queues `sock` for an update; issues it at once if a thread is already waiting, whose
+    /// wait would otherwise not see it (the new request's completion is what wakes that wait).
+    fn queue_update(&self, sock: &Arc<SockState>) -> io::Result<()> {
+        self.enqueue(sock);
+        if self.is_polling.load(Ordering::SeqCst) {
+            self.flush_updates()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn enqueue(&self, sock: &Arc<SockState>) {
+        if sock.mark_queued() {
+            lock(&self.updates).push(Arc::clone(sock));
+        }
+    }
+
+    /// Issues or cancels the requests of every queued socket. All are tried; the first error
+    /// is returned.
+    fn flush_updates(&self) -> io::Result<()> {
+        let queued = std::mem::take(&mut *lock(&self.updates));
+        let mut result = Ok(());
+        for sock in queued {
+            if let Err(err) = sock.update(&self.in_flight) {
+                // Kept for the next flush, which tries again (and reports it again).
+                self.enqueue(&sock);
+                if result.is_ok() {
+                    result = Err(err);
+                }
+            }
+        }
+        result
+    }
+
+    /// Waits for readiness and puts the reports in `events`, replacing its contents.
+    ///
+    /// - `None` waits until an event arrives, `Some(Duration::ZERO)` only checks.
+    /// - Other timeouts are rounded *up* to whole milliseconds. `GetQueuedCompletionStatusEx`
+    ///   counts in clock ticks (about 15.6 ms) and may return a little early, so the wait is
+    ///   repeated until the deadline has really passed: it never ends early without an event.
+    /// - A timeout longer than one wait can express (`INFINITE` - 1 ms, about 49.7 days) is
+    ///   waited out in several calls; one too long to represent as an [`Instant`] is for ever.
+    pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        let capacity = events.capacity();
+        if capacity == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot poll into an `Events` with zero capacity",
+            ));
+        }
+        let deadline = match timeout {
+            Some(timeout) if !timeout.is_zero() => Instant::now().checked_add(timeout),
+            _ => None,
+        };
+        let mut wait_ms = timeout_ms(timeout);
+        let mut completions = lock(&self.completions);
+        loop {
+            events.clear();
+            self.is_polling.store(true, Ordering::SeqCst);
+            let dequeued = self
+                .flush_updates()
+                .and_then(|()| self.port.dequeue(&mut completions.0, capacity, wait_ms));
+            self.is_polling.store(false, Ordering::SeqCst);
+            dequeued?;
+            for entry in &completions.0 {
+                if let Some(event) = self.handle_completion(entry) {
+                    events.push(event);
+                }
+            }
+            if !events.is_empty() || wait_ms == 0 {
+                return Ok(());
+            }
+            // No event yet: the wait ran out early, or only cancellations came back. Wait again
+            // for whatever is left; without a deadline the wait is for ever.
+            if let Some(deadline) = deadline {
+                wait_ms = timeout_ms(Some(deadline.saturating_duration_since(Instant::now())));
+                if wait_ms == 0 {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Turns one dequeued packet into a report, if it is one.
+    fn handle_completion(&self, entry: &ffi::OVERLAPPED_ENTRY) -> Option<Event> {
+        match PacketKind::of(entry) {
+            Some(PacketKind::AfdPoll) => {
+                self.in_flight.fetch_sub(1, Ordering::SeqCst);
+                // SAFETY: AfdPoll packets come only from requests issued by `submit`, whose
+                // context is `Arc::into_raw` of the polled socket's state, and each packet is
+                // dequeued once: this takes back the reference given for this request.
+                let sock = unsafe { Arc::from_raw(entry.lpOverlapped.cast::<SockState>()) };
+                let (event, poll_again) = sock.complete();
+                if poll_again {
+                    self.enqueue(&sock);
+                }
+                event
+            }
+            // SAFETY: Wake packets are posted only by `Waker::wake`, with the context it expects.
+            Some(PacketKind::Wake) => unsafe { waker::event_from_packet(entry.lpOverlapped) },
+            None => None,
+        }
+    }
+}
+
+impl Drop for Selector {
+    /// Cancels every request still in flight and waits (at most [`DRAIN_LIMIT`]) for their
+    /// packets, so that their memory is freed rather than left to the kernel, and frees the
+    /// context of every wake packet still queued. Then the port is closed.
+    fn drop(&mut self) {
+        for afd in lock(&self.poll_groups).iter() {
+            afd.cancel_all();
+        }
+        let limit = Instant::now() + DRAIN_LIMIT;
+        let mut completions = lock(&self.completions);
+        loop {
+            let in_flight = self.in_flight.load(Ordering::SeqCst);
+            let wait_ms = if in_flight == 0 {
+                0
+            } else {
+                timeout_ms(Some(limit.saturating_duration_since(Instant::now())))
+            };
+            if self.port.dequeue(&mut completions.0, 64, wait_ms).is_err() {
+                break;
+            }
+            if completions.0.is_empty() && (in_flight == 0 || wait_ms == 0) {
+                break;
+            }
+            for entry in &completions.0 {
+                let _ = self.handle_completion(entry);
+            }
+        }
+        // Sockets re-queued by the drain: nobody will poll them through this selector again.
+        lock(&self.updates).clear();
+    }
+}
+
+impl fmt::Debug for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Selector")
+            .field("port", &self.port.as_raw_handle())
+            .field("in_flight", &self.in_flight.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The socket AFD knows, beneath any layered service provider (LSP) stacked on `socket`.
+fn base_socket(socket: ffi::SOCKET) -> io::Result<ffi::SOCKET> {
+    let err = match socket_ioctl(socket, ffi::SIO_BASE_HANDLE) {
+        Ok(base) => return Ok(base),
+        Err(err) => err,
+    };
+    // Some LSPs refuse SIO_BASE_HANDLE. The handle they give `select` or `WSAPoll` is then the
+    // base one, unless they pass that request through too and answer with `socket` itself.
+    for request in [ffi::SIO_BSP_HANDLE_SELECT, ffi::SIO_BSP_HANDLE_POLL] {
+        match socket_ioctl(socket, request) {
+            Ok(base) if base != socket => return Ok(base),
+            _ => {}
+        }
+    }
+    Err(err)
+}
+
+/// A `WSAIoctl` that returns a socket handle.
+fn socket_ioctl(socket: ffi::SOCKET, request: u32) -> io::Result<ffi::SOCKET> {
+    let mut out: ffi::SOCKET = ffi::INVALID_SOCKET;
+    let mut returned = 0u32;
+    // SAFETY: the output buffer is `out`, with its size; there is no input buffer, and the call
+    // is synchronous (no OVERLAPPED, no completion routine).
+    let result = unsafe {
+        ffi::WSAIoctl(
+            socket,
+            request,
+            ptr::null(),
+            0,
+            (&mut out as *mut ffi::SOCKET).cast(),
+            size_of::<ffi::SOCKET>() as u32,
+            &mut returned,
+            ptr::null_mut(),
+            ptr::null(),
+        )
+    };
+    if result == ffi::SOCKET_ERROR {
+        Err(socket_error())
+    } else {
+        Ok(out)
+    }
+}
+
+/// The AFD events that answer `interests`. Aborts and failed connects end both directions, so
+/// they come with either; a peer's orderly shutdown (`DISCONNECT`) is a reading matter.
+fn afd_events(interests: Interest) -> u32 {
+    let mut events = 0;
+    if interests.is_readable() {
+        events |= ffi::AFD_POLL_RECEIVE
+            | ffi::AFD_POLL_ACCEPT
+            | ffi::AFD_POLL_DISCONNECT
+            | ffi::AFD_POLL_ABORT
+            | ffi::AFD_POLL_CONNECT_FAIL;
+    }
+    if interests.is_writable() {
+        events |= ffi::AFD_POLL_SEND | ffi::AFD_POLL_ABORT | ffi::AFD_POLL_CONNECT_FAIL;
+    }
+    // `Interest::PRIORITY` exists on Linux only (as in mio), so AFD_POLL_RECEIVE_EXPEDITED is
+    // never asked for here.
+    events
+}
+
+/// A timeout in whole milliseconds for `GetQueuedCompletionStatusEx`: `INFINITE` for `None`,
+/// otherwise rounded up and capped one below `INFINITE`, so that no finite timeout becomes one.
+fn timeout_ms(timeout: Option<Duration>) -> u32 {
+    match timeout {
+        None => ffi::INFINITE,
+        Some(timeout) => {
+            let whole = timeout.as_millis();
+            let ceil = whole + u128::from(timeout.subsec_nanos() % 1_000_000 != 0);
+            ceil.min(u128::from(ffi::INFINITE - 1)) as u32
+        }
+    }
+}
+
+/// Reading an [`Event`]: which AFD events mean what.
+pub(crate) mod event {
+    use std::fmt;
+
+    use super::{Event, POLL_FAILED};
+    use crate::sys::windows::ffi::*;
+    use crate::Token;
+
+    pub(crate) fn token(event: &Event) -> Token {
+        Token(event.data as usize)
+    }
+
+    /// Data, a connection to accept, or an end of stream (orderly, aborted or a failed connect:
+    /// each makes the next read return at once).
+    pub(crate) fn is_readable(event: &Event) -> bool {
+        event.flags
+            & (AFD_POLL_RECEIVE
+                | AFD_POLL_RECEIVE_EXPEDITED
+                | AFD_POLL_ACCEPT
+                | AFD_POLL_DISCONNECT
+                | AFD_POLL_ABORT
+                | AFD_POLL_CONNECT_FAIL)
+            != 0
+    }
+
+    /// Room to send, or a connection that ended so that the next write returns at once.
+    pub(crate) fn is_writable(event: &Event) -> bool {
+        event.flags & (AFD_POLL_SEND | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
+    }
+
+    pub(crate) fn is_error(event: &Event) -> bool {
+        event.flags & (AFD_POLL_CONNECT_FAIL | POLL_FAILED) != 0
+    }
+
+    pub(crate) fn is_read_closed(event: &Event) -> bool {
+        event.flags & (AFD_POLL_DISCONNECT | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
+    }
+
+    pub(crate) fn is_write_closed(event: &Event) -> bool {
+        event.flags & (AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
+    }
+
+    pub(crate) fn is_priority(event: &Event) -> bool {
+        event.flags & AFD_POLL_RECEIVE_EXPEDITED != 0
+    }
+
+    pub(crate) fn is_aio(_: &Event) -> bool {
+        false
+    }
+
+    pub(crate) fn is_lio(_: &Event) -> bool {
+        false
+    }
+
+    /// The AFD bits by name, for `{:#?}` of an event.
+    pub(crate) fn debug_details(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
+        let names = [
+            (AFD_POLL_RECEIVE, "AFD_POLL_RECEIVE"),
+            (AFD_POLL_RECEIVE_EXPEDITED, "AFD_POLL_RECEIVE_EXPEDITED"),
+            (AFD_POLL_SEND, "AFD_POLL_SEND"),
+            (AFD_POLL_DISCONNECT, "AFD_POLL_DISCONNECT"),
+            (AFD_POLL_ABORT, "AFD_POLL_ABORT"),
+            (AFD_POLL_ACCEPT, "AFD_POLL_ACCEPT"),
+            (AFD_POLL_CONNECT_FAIL, "AFD_POLL_CONNECT_FAIL"),
+            (POLL_FAILED, "POLL_FAILED"),
+        ];
+        let mut list = f.debug_list();
+        for (_, name) in names.iter().filter(|(bit, _)| event.flags & bit != 0) {
+            list.entry(&format_args!("{name}"));
+        }
+        list.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_round_up_and_never_become_infinite() {
+        assert_eq!(timeout_ms(None), ffi::INFINITE);
+        assert_eq!(timeout_ms(Some(Duration::ZERO)), 0);
+        assert_eq!(timeout_ms(Some(Duration::from_nanos(1))), 1);
+        assert_eq!(timeout_ms(Some(Duration::from_micros(999))), 1);
+        assert_eq!(timeout_ms(Some(Duration::from_micros(1001))), 2);
+        let sixty_days = Duration::from_secs(60 * 24 * 3600);
+        assert_eq!(timeout_ms(Some(sixty_days)), ffi::INFINITE - 1);
+        assert_eq!(timeout_ms(Some(Duration::MAX)), ffi::INFINITE - 1);
+    }
+
+    /// Sockets share AFD handles by groups of [`POLL_GROUP_SIZE`], and the places that
+    /// deregistered sockets free are taken by the next ones rather than by new handles.
+    #[test]
+    fn sockets_share_afd_handles_by_groups() {
+        let selector = Selector::new().unwrap();
+        let localhost = "127.0.0.1:0".parse().unwrap();
+        let register = |socket: &std::net::UdpSocket, token| {
+            use std::os::windows::io::AsRawSocket;
+            selector
+                .register(socket.as_raw_socket(), Token(token), Interest::READABLE)
+                .unwrap()
+        };
+        let group_sizes = || -> Vec<usize> {
+            let groups = lock(&selector.poll_groups);
+            groups
+                .iter()
+                .map(|afd| Arc::strong_count(afd) - 1)
+                .collect()
+        };
+        let sockets: Vec<_> = (0..100)
+            .map(|_| super::super::net::udp_bind(&localhost).unwrap())
+            .collect();
+        let mut registered: Vec<_> = (0..100).map(|i| register(&sockets[i], i)).collect();
+        let mut events = Events::with_capacity(128);
+        // Issues the 100 requests.
+        selector.select(&mut events, Some(Duration::ZERO)).unwrap();
+        assert_eq!(group_sizes(), [32, 32, 32, 4]);
+
+        // 40 leave; their cancelled requests hold their places until they come back.
+        for sock in registered.drain(..40) {
+            sock.delete();
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while group_sizes() != [0, 24, 32, 4] {
+            assert!(
+                Instant::now() < deadline,
+                "cancellations missing: {:?}",
+                group_sizes()
+            );
+            selector
+                .select(&mut events, Some(Duration::from_millis(10)))
+                .unwrap();
+        }
+
+        let newcomers: Vec<_> = (0..40)
+            .map(|_| super::super::net::udp_bind(&localhost).unwrap())
+            .collect();
+        registered.extend(newcomers.iter().map(|socket| register(socket, 1000)));
+        assert_eq!(group_sizes(), [32, 32, 32, 4]);
+    }
+
+    #[test]
+    fn interests_map_to_afd_events() {
+        use ffi::*;
+        let readable = afd_events(Interest::READABLE);
+        assert_eq!(readable & AFD_POLL_SEND, 0);
+        assert_ne!(readable & AFD_POLL_RECEIVE, 0);
+        assert_ne!(readable & AFD_POLL_ACCEPT, 0);
+        assert_eq!(afd_events(Interest::WRITABLE) & AFD_POLL_RECEIVE, 0);
+    }
+
+    #[test]
+    fn an_abort_closes_both_directions_and_a_disconnect_only_reading() {
+        let abort = Event {
+            flags: ffi::AFD_POLL_ABORT,
+            data: 3,
+        };
+        assert!(event::is_read_closed(&abort) && event::is_write_closed(&abort));
+        assert_eq!(event::token(&abort), Token(3));
+        let disconnect = Event {
+            flags: ffi::AFD_POLL_DISCONNECT,
+            data: 0,
+        };
+        assert!(event::is_read_closed(&disconnect) && !event::is_write_closed(&disconnect));
+        assert!(event::is_readable(&disconnect) && !event::is_writable(&disconnect));
+    }
+}
