@@ -58,7 +58,7 @@ impl<T: sys::AsRawSource> IoSource<T> {
         // field is dropped or moved out exactly once here.
         unsafe {
             ptr::drop_in_place(&mut this.state);
-            ptr::drop_in_place(&mut this.registered_with);
+            ptr::drop_in_place(&mut this.last_queue);
             ptr::read(&this.inner)
         }
     }
@@ -139,11 +139,10 @@ impl<T: sys::AsRawSource> IoSource<T> {
 /// Removes the registration, if the queue still exists, while the fd is still open.
 impl<T: sys::AsRawSource> Drop for IoSource<T> {
     fn drop(&mut self) {
-        if let Some(queue) = self
-            .registered_with
-            .take()
-            .and_then(|queue| queue.upgrade())
-        {
+        if !self.registered {
+            return;
+        }
+        if let Some(queue) = self.last_queue.take().and_then(|queue| queue.upgrade()) {
             // Nothing useful can be done with an error here; the fd is closed right after.
             let _ = self.state.deregister(&queue, &self.inner);
         }
