@@ -92,6 +92,13 @@ fn main() -> io::Result<()> {
         .into_iter()
         .filter(|scenario| selected(&options.filters, &scenario.name))
         .collect();
+    if selected(&options.filters, "ping-pong-1000")
+        && !scenarios
+            .iter()
+            .any(|scenario| scenario.name == "ping-pong-1000")
+    {
+        eprintln!("ping-pong-1000 skipped: RLIMIT_NOFILE {open_file_limit} is too low");
+    }
     let count_syscalls = selected(&options.filters, "syscalls");
     if scenarios.is_empty() && !count_syscalls {
         return Err(io::Error::new(
