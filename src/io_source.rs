@@ -26,9 +26,13 @@ pub(crate) struct IoSource<T: sys::AsRawSource> {
     /// reuse the fd number in between and find it still registered.
     state: sys::IoSourceState,
     inner: T,
-    /// The queue this source is registered with. A `Weak` so that a queue that has been dropped
-    /// (taking its registrations with it) no longer counts.
-    registered_with: Option<Weak<sys::Selector>>,
+    /// The queue this source was last registered with. A `Weak` so that a queue that has been
+    /// dropped (taking its registrations with it) no longer counts. It is kept after
+    /// deregistering, so that registering with the same queue again touches no reference count:
+    /// register/deregister cycles then cost the two system calls and little else.
+    last_queue: Option<Weak<sys::Selector>>,
+    /// Whether the source is registered with `last_queue` now.
+    registered: bool,
 }
 
 impl<T: sys::AsRawSource> IoSource<T> {
@@ -36,7 +40,8 @@ impl<T: sys::AsRawSource> IoSource<T> {
         IoSource {
             state: sys::IoSourceState::new(),
             inner,
-            registered_with: None,
+            last_queue: None,
+            registered: false,
         }
     }
 
@@ -53,21 +58,29 @@ impl<T: sys::AsRawSource> IoSource<T> {
         // field is dropped or moved out exactly once here.
         unsafe {
             ptr::drop_in_place(&mut this.state);
-            ptr::drop_in_place(&mut this.registered_with);
+            ptr::drop_in_place(&mut this.last_queue);
             ptr::read(&this.inner)
         }
     }
 
-    fn is_registered_with(&self, registry: &Registry) -> bool {
-        self.registered_with
+    /// Whether `last_queue` is the queue of `registry`. While the `Weak` lives, the queue's
+    /// allocation is not freed, so no other queue can have the same address.
+    fn last_queue_is(&self, registry: &Registry) -> bool {
+        self.last_queue
             .as_ref()
             .is_some_and(|queue| queue.as_ptr() == Arc::as_ptr(registry.selector()))
     }
 
+    fn is_registered_with(&self, registry: &Registry) -> bool {
+        self.registered && self.last_queue_is(registry)
+    }
+
     fn is_registered_with_live_queue(&self) -> bool {
-        self.registered_with
-            .as_ref()
-            .is_some_and(|queue| queue.strong_count() > 0)
+        self.registered
+            && self
+                .last_queue
+                .as_ref()
+                .is_some_and(|queue| queue.strong_count() > 0)
     }
 
     fn not_registered() -> io::Error {
@@ -93,7 +106,10 @@ impl<T: sys::AsRawSource> IoSource<T> {
         }
         self.state
             .register(registry.selector(), &self.inner, token, interests)?;
-        self.registered_with = Some(Arc::downgrade(registry.selector()));
+        if !self.last_queue_is(registry) {
+            self.last_queue = Some(Arc::downgrade(registry.selector()));
+        }
+        self.registered = true;
         Ok(())
     }
 
@@ -115,7 +131,7 @@ impl<T: sys::AsRawSource> IoSource<T> {
             return Err(Self::not_registered());
         }
         self.state.deregister(registry.selector(), &self.inner)?;
-        self.registered_with = None;
+        self.registered = false;
         Ok(())
     }
 }
@@ -123,11 +139,10 @@ impl<T: sys::AsRawSource> IoSource<T> {
 /// Removes the registration, if the queue still exists, while the fd is still open.
 impl<T: sys::AsRawSource> Drop for IoSource<T> {
     fn drop(&mut self) {
-        if let Some(queue) = self
-            .registered_with
-            .take()
-            .and_then(|queue| queue.upgrade())
-        {
+        if !self.registered {
+            return;
+        }
+        if let Some(queue) = self.last_queue.take().and_then(|queue| queue.upgrade()) {
             // Nothing useful can be done with an error here; the fd is closed right after.
             let _ = self.state.deregister(&queue, &self.inner);
         }
@@ -145,5 +160,58 @@ impl<T: sys::AsRawSource> Deref for IoSource<T> {
 impl<T: sys::AsRawSource + fmt::Debug> fmt::Debug for IoSource<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::ErrorKind;
+
+    use crate::net::TcpListener;
+    use crate::{Interest, Poll, Token};
+
+    #[test]
+    fn deregistering_keeps_the_queue_but_not_the_registration() {
+        let first = Poll::new().unwrap();
+        let second = Poll::new().unwrap();
+        let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        for _ in 0..3 {
+            first
+                .registry()
+                .register(&mut listener, Token(1), Interest::READABLE)
+                .unwrap();
+            let twice = first
+                .registry()
+                .register(&mut listener, Token(1), Interest::READABLE);
+            assert_eq!(twice.unwrap_err().kind(), ErrorKind::AlreadyExists);
+            first.registry().deregister(&mut listener).unwrap();
+        }
+        let stale = first
+            .registry()
+            .reregister(&mut listener, Token(2), Interest::READABLE);
+        assert_eq!(stale.unwrap_err().kind(), ErrorKind::NotFound);
+
+        second
+            .registry()
+            .register(&mut listener, Token(3), Interest::READABLE)
+            .unwrap();
+        let wrong_queue = first.registry().deregister(&mut listener);
+        assert_eq!(wrong_queue.unwrap_err().kind(), ErrorKind::NotFound);
+        second.registry().deregister(&mut listener).unwrap();
+    }
+
+    #[test]
+    fn a_dropped_queue_releases_its_sources() {
+        let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let dropped = Poll::new().unwrap();
+        dropped
+            .registry()
+            .register(&mut listener, Token(1), Interest::READABLE)
+            .unwrap();
+        drop(dropped);
+        let next = Poll::new().unwrap();
+        next.registry()
+            .register(&mut listener, Token(1), Interest::READABLE)
+            .unwrap();
     }
 }
