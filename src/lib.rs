@@ -215,6 +215,10 @@
 //! - Under kqueue and poll(2) too, registering an fd twice (also through a
 //!   `unix::SourceFd`) is `AlreadyExists`, and re-registering or deregistering one
 //!   that is not registered is `NotFound`, as epoll says; mio's kqueue backend accepts both.
+//! - Dropping a minimio socket or pipe that is still registered deregisters it (one more
+//!   `epoll_ctl`), so a duplicate of its fd (made with `try_clone` before `from_std`, or held by
+//!   a child between `fork` and `exec`) cannot keep its token alive; mio leaves that
+//!   registration in the kernel.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
