@@ -17,11 +17,7 @@ use std::time::{Duration, Instant};
 use minimio::net::{TcpStream, UdpSocket};
 use minimio::{Events, Interest, Poll, Token};
 
-use util::{any_local_address, expect_events, expect_no_events, Expect, DEADLINE};
-
-fn soak() -> bool {
-    std::env::var_os("MINIMIO_SOAK").is_some_and(|v| v != "0")
-}
+use util::{any_local_address, expect_events, expect_no_events, soak, Expect, DEADLINE};
 
 // ---------------------------------------------------------------------------------------------
 // Signal storms.

@@ -9,19 +9,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use minimio::net::{TcpStream, UdpSocket};
+use minimio::net::UdpSocket;
 use minimio::{Events, Interest, Poll, Token, Waker};
 
-use util::{any_local_address, expect_events, expect_no_events, Expect, DEADLINE};
-
-/// A connected pair: a non-blocking minimio stream and its blocking std peer.
-fn tcp_pair() -> (TcpStream, std::net::TcpStream) {
-    let listener = std::net::TcpListener::bind(any_local_address()).unwrap();
-    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    client.set_nonblocking(true).unwrap();
-    (TcpStream::from_std(client), server)
-}
+use util::{any_local_address, expect_events, expect_no_events, tcp_pair, Expect, DEADLINE};
 
 /// Registering one socket twice fails with `AlreadyExists`; the first registration still works.
 #[test]
