@@ -790,33 +790,26 @@ fn into_std_keeps_the_socket() {
     assert_eq!(from, client.local_addr().unwrap());
 }
 
-/// A stream and a listener survive a round trip through OwnedFd and still work with a Poll.
+/// Registers `stream` and `listener`, both rebuilt from a descriptor, and checks that `stream` still
+/// reads `message` from `peer` and that `listener`, bound to `addr`, still accepts.
 #[cfg(unix)]
-#[test]
-fn owned_fd_round_trip() {
-    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-
+fn assert_rebuilt_sockets_work(
+    mut stream: TcpStream,
+    peer: &mut std::net::TcpStream,
+    message: &[u8],
+    mut listener: TcpListener,
+    addr: SocketAddr,
+) {
     let (mut poll, mut events) = new_poll(128);
-    let (stream, mut peer) = stream_with_std_peer();
-    let raw = stream.as_raw_fd();
-    assert_eq!(stream.as_fd().as_raw_fd(), raw);
-    let fd = OwnedFd::from(stream);
-    assert_eq!(fd.as_raw_fd(), raw);
-    let mut stream = TcpStream::from(fd);
-    assert_eq!(stream.as_raw_fd(), raw);
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE)
         .unwrap();
-    peer.write_all(b"fd").unwrap();
+    peer.write_all(message).unwrap();
     assert_eq!(
-        read_exact_polled(&mut poll, &mut events, CLIENT, &mut stream, 2),
-        b"fd"
+        read_exact_polled(&mut poll, &mut events, CLIENT, &mut stream, message.len()),
+        message
     );
 
-    let listener = TcpListener::bind(any_local_address()).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let fd = OwnedFd::from(listener);
-    let mut listener = TcpListener::from(fd);
     assert_eq!(listener.local_addr().unwrap(), addr);
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)
@@ -826,39 +819,45 @@ fn owned_fd_round_trip() {
     assert_eq!(from, client.local_addr().unwrap());
 }
 
+/// A stream and a listener survive a round trip through OwnedFd and still work with a Poll.
+#[cfg(unix)]
+#[test]
+fn owned_fd_round_trip() {
+    use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+    let (stream, mut peer) = stream_with_std_peer();
+    let raw = stream.as_raw_fd();
+    assert_eq!(stream.as_fd().as_raw_fd(), raw);
+    let fd = OwnedFd::from(stream);
+    assert_eq!(fd.as_raw_fd(), raw);
+    let stream = TcpStream::from(fd);
+    assert_eq!(stream.as_raw_fd(), raw);
+
+    let listener = TcpListener::bind(any_local_address()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let listener = TcpListener::from(OwnedFd::from(listener));
+    assert_rebuilt_sockets_work(stream, &mut peer, b"fd", listener, addr);
+}
+
 /// into_raw_fd gives up the descriptor unchanged and from_raw_fd takes it back into a working socket.
 #[cfg(unix)]
 #[test]
 fn raw_fd_round_trip() {
     use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 
-    let (mut poll, mut events) = new_poll(128);
     let (stream, mut peer) = stream_with_std_peer();
     let raw = stream.as_raw_fd();
     assert_eq!(stream.into_raw_fd(), raw);
     // SAFETY: `raw` was just released by `into_raw_fd` and is owned by nothing else.
-    let mut stream = unsafe { TcpStream::from_raw_fd(raw) };
-    poll.registry()
-        .register(&mut stream, CLIENT, Interest::READABLE)
-        .unwrap();
-    peer.write_all(b"raw").unwrap();
-    assert_eq!(
-        read_exact_polled(&mut poll, &mut events, CLIENT, &mut stream, 3),
-        b"raw"
-    );
+    let stream = unsafe { TcpStream::from_raw_fd(raw) };
 
     let listener = TcpListener::bind(any_local_address()).unwrap();
     let addr = listener.local_addr().unwrap();
     let raw = listener.as_raw_fd();
     assert_eq!(listener.into_raw_fd(), raw);
     // SAFETY: as above.
-    let mut listener = unsafe { TcpListener::from_raw_fd(raw) };
-    assert_eq!(listener.local_addr().unwrap(), addr);
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)
-        .unwrap();
-    let _client = std::net::TcpStream::connect(addr).unwrap();
-    accept_one(&mut poll, &mut events, LISTENER, &listener);
+    let listener = unsafe { TcpListener::from_raw_fd(raw) };
+    assert_rebuilt_sockets_work(stream, &mut peer, b"raw", listener, addr);
 }
 
 /// shutdown(Both) reports read_closed and write_closed on the stream and read_closed on its peer.
