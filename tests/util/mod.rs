@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use minimio::event::Event;
 use minimio::net::{TcpListener, TcpStream, UdpSocket};
-use minimio::{Events, Poll, Token};
+use minimio::{Events, Interest, Poll, Registry, Token};
 
 #[cfg(unix)]
 pub mod unix;
@@ -357,6 +357,23 @@ pub fn read_to_end_now(reader: &mut impl Read) -> Vec<u8> {
             Err(e) => panic!("read failed after {} bytes: {e}", out.len()),
         }
     }
+}
+
+/// A new socket, registered readable with `token`, that `sender` has sent `payload` to.
+pub fn readable_socket(
+    registry: &Registry,
+    token: Token,
+    sender: &std::net::UdpSocket,
+    payload: &[u8],
+) -> UdpSocket {
+    let mut socket = UdpSocket::bind(any_local_address()).unwrap();
+    registry
+        .register(&mut socket, token, Interest::READABLE)
+        .unwrap();
+    sender
+        .send_to(payload, socket.local_addr().unwrap())
+        .unwrap();
+    socket
 }
 
 /// A connected pair: a non-blocking minimio stream and its blocking std peer.
