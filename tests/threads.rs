@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use minimio::net::UdpSocket;
 use minimio::{Events, Interest, Poll, Registry, Token};
 
-use util::{any_local_address, readable_socket, DEADLINE, QUIET};
+use util::{any_local_address, count_events_while_quiet, readable_socket, DEADLINE};
 
 const THREADS: usize = 4;
 const PER_THREAD: usize = 40;
@@ -96,17 +96,7 @@ fn concurrent_registration_while_polling() {
         .collect();
 
     // Anything late (a duplicate, or a deregistered socket) would show up now.
-    let quiet_until = Instant::now() + QUIET;
-    loop {
-        let now = Instant::now();
-        if now >= quiet_until {
-            break;
-        }
-        poll.poll(&mut events, Some(quiet_until - now)).unwrap();
-        for event in events.iter() {
-            *counts.entry(event.token()).or_default() += 1;
-        }
-    }
+    count_events_while_quiet(&mut poll, &mut events, &mut counts);
 
     for t in 0..THREADS {
         for i in 0..PER_THREAD {

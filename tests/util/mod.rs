@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -159,6 +160,26 @@ pub fn expect_no_events(poll: &mut Poll, events: &mut Events, tokens: &[Token]) 
             if tokens.is_empty() || tokens.contains(&event.token()) {
                 panic!("unexpected event: {event:?}");
             }
+        }
+    }
+}
+
+/// Polls for [`QUIET`] and counts every event that arrives in `counts`, by token.
+pub fn count_events_while_quiet(
+    poll: &mut Poll,
+    events: &mut Events,
+    counts: &mut HashMap<Token, usize>,
+) {
+    let deadline = Instant::now() + QUIET;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        poll.poll(events, Some(deadline - now))
+            .expect("poll failed");
+        for event in events.iter() {
+            *counts.entry(event.token()).or_default() += 1;
         }
     }
 }
