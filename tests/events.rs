@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use minimio::event::Event;
 use minimio::net::UdpSocket;
-use minimio::{Events, Interest, Poll, Token, Waker};
+use minimio::{Events, Poll, Token, Waker};
 
-use util::{any_local_address, expect_events, Expect};
+use util::{any_local_address, expect_events, readable_socket, Expect};
 
 /// Fills `events` with readable events for tokens 0..n (n UDP sockets with a datagram each) and
 /// returns the sockets, which must stay alive while the events are inspected.
@@ -16,12 +16,7 @@ fn fill(poll: &mut Poll, events: &mut Events, n: usize) -> Vec<UdpSocket> {
     let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
     let mut sockets = Vec::new();
     for i in 0..n {
-        let mut socket = UdpSocket::bind(any_local_address()).unwrap();
-        poll.registry()
-            .register(&mut socket, Token(i), Interest::READABLE)
-            .unwrap();
-        sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-        sockets.push(socket);
+        sockets.push(readable_socket(poll.registry(), Token(i), &sender, b"x"));
     }
     // Wait until one poll returns all n events at once (they are all ready already, so the first
     // poll normally does; keep polling if the platform hands them over in pieces).
@@ -98,12 +93,7 @@ fn iterator_respects_capacity() {
     let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
     let mut sockets = Vec::new();
     for i in 0..10 {
-        let mut socket = UdpSocket::bind(any_local_address()).unwrap();
-        poll.registry()
-            .register(&mut socket, Token(i), Interest::READABLE)
-            .unwrap();
-        sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-        sockets.push(socket);
+        sockets.push(readable_socket(poll.registry(), Token(i), &sender, b"x"));
     }
     let mut events = Events::with_capacity(3);
     let mut all = HashSet::new();

@@ -17,11 +17,9 @@ use std::time::{Duration, Instant};
 use minimio::net::{TcpStream, UdpSocket};
 use minimio::{Events, Interest, Poll, Token};
 
-use util::{any_local_address, expect_events, expect_no_events, Expect, DEADLINE};
-
-fn soak() -> bool {
-    std::env::var_os("MINIMIO_SOAK").is_some_and(|v| v != "0")
-}
+use util::{
+    any_local_address, expect_events, expect_no_events, readable_socket, soak, Expect, DEADLINE,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Signal storms.
@@ -456,14 +454,12 @@ fn sources_closed_mid_batch_are_never_reported_again() {
     for round in 0..rounds {
         let mut live: HashMap<Token, UdpSocket> = HashMap::new();
         for _ in 0..N {
-            let mut socket = UdpSocket::bind(any_local_address()).unwrap();
             let token = Token(next_token);
             next_token += 1;
-            poll.registry()
-                .register(&mut socket, token, Interest::READABLE)
-                .unwrap();
-            sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-            live.insert(token, socket);
+            live.insert(
+                token,
+                readable_socket(poll.registry(), token, &sender, b"x"),
+            );
         }
         let mut pending: HashSet<Token> = live.keys().copied().collect();
         let mut gone: HashSet<Token> = HashSet::new();
@@ -508,14 +504,12 @@ fn sources_closed_mid_batch_are_never_reported_again() {
         // ones: only the new tokens may be reported.
         let mut fresh: HashMap<Token, UdpSocket> = HashMap::new();
         for _ in 0..gone.len() {
-            let mut socket = UdpSocket::bind(any_local_address()).unwrap();
             let token = Token(next_token);
             next_token += 1;
-            poll.registry()
-                .register(&mut socket, token, Interest::READABLE)
-                .unwrap();
-            sender.send_to(b"y", socket.local_addr().unwrap()).unwrap();
-            fresh.insert(token, socket);
+            fresh.insert(
+                token,
+                readable_socket(poll.registry(), token, &sender, b"y"),
+            );
         }
         for socket in &deregistered {
             sender.send_to(b"z", socket.local_addr().unwrap()).unwrap();

@@ -9,18 +9,17 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use minimio::net::{TcpStream, UdpSocket};
+use minimio::net::UdpSocket;
 use minimio::{Events, Interest, Poll, Token, Waker};
 
-use util::{any_local_address, expect_events, expect_no_events, Expect, DEADLINE};
+use util::{any_local_address, expect_events, expect_no_events, tcp_pair, Expect, DEADLINE};
 
-/// A connected pair: a non-blocking minimio stream and its blocking std peer.
-fn tcp_pair() -> (TcpStream, std::net::TcpStream) {
-    let listener = std::net::TcpListener::bind(any_local_address()).unwrap();
-    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    client.set_nonblocking(true).unwrap();
-    (TcpStream::from_std(client), server)
+/// Sends `socket` a datagram and checks that `poll` reports it readable with `token` and no other.
+fn assert_reported_only_as(poll: &mut Poll, events: &mut Events, socket: &UdpSocket, token: Token) {
+    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
+    sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
+    let seen = expect_events(poll, events, &[Expect::readable(token)]);
+    assert!(seen.iter().all(|s| s.token == token), "{seen:?}");
 }
 
 /// Registering one socket twice fails with `AlreadyExists`; the first registration still works.
@@ -38,10 +37,7 @@ fn register_twice_is_already_exists() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
 
-    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
-    sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-    let seen = expect_events(&mut poll, &mut events, &[Expect::readable(Token(1))]);
-    assert!(seen.iter().all(|s| s.token == Token(1)), "{seen:?}");
+    assert_reported_only_as(&mut poll, &mut events, &socket, Token(1));
 }
 
 /// Reregistering a socket that was never registered fails with `NotFound`.
@@ -170,17 +166,7 @@ fn max_token_is_an_ordinary_token() {
     poll.registry()
         .register(&mut socket, Token(usize::MAX), Interest::READABLE)
         .unwrap();
-    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
-    sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-    let seen = expect_events(
-        &mut poll,
-        &mut events,
-        &[Expect::readable(Token(usize::MAX))],
-    );
-    assert!(
-        seen.iter().all(|s| s.token == Token(usize::MAX)),
-        "{seen:?}"
-    );
+    assert_reported_only_as(&mut poll, &mut events, &socket, Token(usize::MAX));
 
     // Also as a waker token.
     let mut poll = Poll::new().unwrap();
@@ -242,10 +228,7 @@ fn source_from_dropped_poll_can_be_registered_again() {
         .registry()
         .register(&mut socket, Token(2), Interest::READABLE)
         .unwrap();
-    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
-    sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-    let seen = expect_events(&mut poll_b, &mut events, &[Expect::readable(Token(2))]);
-    assert!(seen.iter().all(|s| s.token == Token(2)), "{seen:?}");
+    assert_reported_only_as(&mut poll_b, &mut events, &socket, Token(2));
     poll_b.registry().deregister(&mut socket).unwrap();
 }
 
@@ -266,10 +249,7 @@ fn reregister_with_wrong_poll_is_not_found() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 
-    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
-    sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-    let seen = expect_events(&mut poll_a, &mut events, &[Expect::readable(Token(1))]);
-    assert!(seen.iter().all(|s| s.token == Token(1)), "{seen:?}");
+    assert_reported_only_as(&mut poll_a, &mut events, &socket, Token(1));
 }
 
 /// A registry clone outliving its `Poll` keeps working, silently, and keeps its sources.
@@ -317,10 +297,7 @@ fn registry_outliving_its_poll_keeps_working_silently() {
         .registry()
         .register(&mut socket, Token(6), Interest::READABLE)
         .unwrap();
-    let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
-    sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
-    let seen = expect_events(&mut other, &mut events, &[Expect::readable(Token(6))]);
-    assert!(seen.iter().all(|s| s.token == Token(6)), "{seen:?}");
+    assert_reported_only_as(&mut other, &mut events, &socket, Token(6));
 }
 
 /// A `Waker` whose `Poll` (and every registry clone) is gone still wakes with `Ok`.

@@ -5,95 +5,20 @@
 mod util;
 
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use minimio::unix::pipe::{self, Receiver, Sender};
-use minimio::{Events, Interest, Poll, Token};
+use minimio::{Interest, Token};
 
+use util::unix::is_non_blocking;
 use util::{
-    expect_events, expect_no_events, poll_once, read_until_would_block, Expect, Seen, DEADLINE,
+    assert_would_block, expect_events, expect_no_events, new_poll, read_exact_polled,
+    read_until_would_block, wait_for_event, Expect,
 };
 
 const SENDER: Token = Token(1);
 const RECEIVER: Token = Token(2);
-
-fn new_poll() -> (Poll, Events) {
-    (Poll::new().expect("Poll::new"), Events::with_capacity(64))
-}
-
-fn assert_would_block<T: std::fmt::Debug>(result: io::Result<T>) {
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-        other => panic!("expected WouldBlock, got {other:?}"),
-    }
-}
-
-fn is_non_blocking(fd: RawFd) -> bool {
-    // SAFETY: F_GETFL only reads the flags of a descriptor the test owns.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    assert!(
-        flags >= 0,
-        "fcntl(F_GETFL) failed: {}",
-        io::Error::last_os_error()
-    );
-    flags & libc::O_NONBLOCK != 0
-}
-
-/// Reads from a registered receiver until `len` bytes arrived, waiting only after `WouldBlock`.
-fn read_exact_polled(
-    poll: &mut Poll,
-    events: &mut Events,
-    receiver: &mut Receiver,
-    len: usize,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    let deadline = Instant::now() + DEADLINE;
-    let mut buf = [0u8; 4096];
-    while out.len() < len {
-        match receiver.read(&mut buf) {
-            Ok(0) => panic!("unexpected end of pipe after {} of {len} bytes", out.len()),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                assert!(
-                    Instant::now() < deadline,
-                    "only {} of {len} bytes arrived",
-                    out.len()
-                );
-                expect_events(poll, events, &[Expect::readable(RECEIVER)]);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("read failed: {e}"),
-        }
-    }
-    assert_eq!(out.len(), len, "more bytes than expected arrived");
-    out
-}
-
-/// Polls until an event for `token` satisfies `pred`, and returns that event.
-fn wait_for_event(
-    poll: &mut Poll,
-    events: &mut Events,
-    token: Token,
-    pred: impl Fn(&Seen) -> bool,
-) -> Seen {
-    let deadline = Instant::now() + DEADLINE;
-    let mut seen = Vec::new();
-    loop {
-        let now = Instant::now();
-        assert!(
-            now < deadline,
-            "timed out waiting on {token:?}; saw {seen:?}"
-        );
-        for event in poll_once(poll, events, deadline - now) {
-            if event.token == token && pred(&event) {
-                return event;
-            }
-            seen.push(event);
-        }
-    }
-}
 
 /// Writes everything a non-blocking sender accepts and returns how many bytes that was.
 fn fill(sender: &mut Sender) -> usize {
@@ -111,7 +36,7 @@ fn fill(sender: &mut Sender) -> usize {
 /// A new sender is writable at once, and the receiver becomes readable after a write.
 #[test]
 fn sender_writable_and_receiver_readable_after_write() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut sender, mut receiver) = pipe::new().unwrap();
     poll.registry()
         .register(&mut sender, SENDER, Interest::WRITABLE)
@@ -134,7 +59,7 @@ fn sender_writable_and_receiver_readable_after_write() {
 /// Receiver readiness is edge-triggered: a partial read raises no new event, new data does.
 #[test]
 fn receiver_readiness_is_edge_triggered() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut sender, mut receiver) = pipe::new().unwrap();
     poll.registry()
         .register(&mut receiver, RECEIVER, Interest::READABLE)
@@ -152,7 +77,7 @@ fn receiver_readiness_is_edge_triggered() {
     sender.write_all(b"again").unwrap();
     expect_events(&mut poll, &mut events, &[Expect::readable(RECEIVER)]);
     assert_eq!(
-        read_exact_polled(&mut poll, &mut events, &mut receiver, 5),
+        read_exact_polled(&mut poll, &mut events, RECEIVER, &mut receiver, 5),
         b"again"
     );
 }
@@ -164,7 +89,7 @@ fn receiver_readiness_is_edge_triggered() {
     ignore = "Miri's epoll reports a pipe hang-up with other flags than Linux"
 )]
 fn dropping_sender_gives_read_closed() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (sender, mut receiver) = pipe::new().unwrap();
     poll.registry()
         .register(&mut receiver, RECEIVER, Interest::READABLE)
@@ -188,7 +113,7 @@ fn dropping_sender_gives_read_closed() {
 /// Dropping the sender after writing reports readable and read_closed, and the data is still readable.
 #[test]
 fn dropping_sender_keeps_buffered_data() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut sender, mut receiver) = pipe::new().unwrap();
     poll.registry()
         .register(&mut receiver, RECEIVER, Interest::READABLE)
@@ -216,14 +141,14 @@ fn dropping_sender_keeps_buffered_data() {
     ignore = "Miri's epoll reports a pipe hang-up with other flags than Linux"
 )]
 fn dropping_receiver_gives_error_on_sender() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut sender, receiver) = pipe::new().unwrap();
     poll.registry()
         .register(&mut sender, SENDER, Interest::WRITABLE)
         .unwrap();
     expect_events(&mut poll, &mut events, &[Expect::writable(SENDER)]);
     drop(receiver);
-    let event = wait_for_event(&mut poll, &mut events, SENDER, |e| {
+    let event = wait_for_event(&mut poll, &mut events, SENDER, "error or closed", |e| {
         e.error || e.write_closed
     });
     if cfg!(target_os = "linux") {
@@ -241,7 +166,7 @@ fn dropping_receiver_gives_error_on_sender() {
 /// A full pipe raises no writable event; draining it gives a new writable event (edge).
 #[test]
 fn writable_again_after_draining_a_full_pipe() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut sender, mut receiver) = pipe::new().unwrap();
     poll.registry()
         .register(&mut sender, SENDER, Interest::WRITABLE)
@@ -297,10 +222,10 @@ fn pipe_ends_are_close_on_exec() {
         ("sender", sender.as_raw_fd()),
         ("receiver", receiver.as_raw_fd()),
     ] {
-        // SAFETY: F_GETFD only reads the flags of a descriptor the test owns.
-        let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
-        assert!(flags >= 0, "fcntl(F_GETFD) failed");
-        assert_ne!(flags & libc::FD_CLOEXEC, 0, "{what} is not close-on-exec");
+        assert!(
+            util::unix::is_close_on_exec(fd),
+            "{what} is not close-on-exec"
+        );
     }
 }
 
@@ -308,7 +233,7 @@ fn pipe_ends_are_close_on_exec() {
 #[test]
 #[cfg_attr(miri, ignore = "Miri cannot spawn processes")]
 fn child_stdin_and_stdout_through_cat() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let mut child = Command::new("cat")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -329,7 +254,13 @@ fn child_stdin_and_stdout_through_cat() {
     let message = b"hello through cat\n";
     sender.write_all(message).unwrap();
     assert_eq!(
-        read_exact_polled(&mut poll, &mut events, &mut receiver, message.len()),
+        read_exact_polled(
+            &mut poll,
+            &mut events,
+            RECEIVER,
+            &mut receiver,
+            message.len()
+        ),
         message
     );
 
@@ -344,7 +275,7 @@ fn child_stdin_and_stdout_through_cat() {
 #[test]
 #[cfg_attr(miri, ignore = "Miri cannot spawn processes")]
 fn child_stderr_through_poll() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let mut child = Command::new("sh")
         .args(["-c", "printf 'to stderr' >&2"])
         .stdin(Stdio::null())
@@ -358,7 +289,7 @@ fn child_stderr_through_poll() {
         .register(&mut receiver, RECEIVER, Interest::READABLE)
         .unwrap();
     assert_eq!(
-        read_exact_polled(&mut poll, &mut events, &mut receiver, 9),
+        read_exact_polled(&mut poll, &mut events, RECEIVER, &mut receiver, 9),
         b"to stderr"
     );
     assert!(child.wait().unwrap().success());
@@ -367,7 +298,7 @@ fn child_stderr_through_poll() {
 /// try_io on both ends hands back values and errors unchanged, including WouldBlock from real I/O.
 #[test]
 fn try_io_passes_results_through() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (sender, mut receiver) = pipe::new().unwrap();
     poll.registry()
         .register(&mut receiver, RECEIVER, Interest::READABLE)
@@ -391,7 +322,7 @@ fn try_io_passes_results_through() {
 /// Both ends survive round trips through OwnedFd and raw descriptors and still work with a Poll.
 #[test]
 fn fd_round_trips() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (sender, receiver) = pipe::new().unwrap();
     let (sender_raw, receiver_raw) = (sender.as_raw_fd(), receiver.as_raw_fd());
     assert_eq!(sender.as_fd().as_raw_fd(), sender_raw);
@@ -417,7 +348,7 @@ fn fd_round_trips() {
         .unwrap();
     sender.write_all(b"round trip").unwrap();
     assert_eq!(
-        read_exact_polled(&mut poll, &mut events, &mut receiver, 10),
+        read_exact_polled(&mut poll, &mut events, RECEIVER, &mut receiver, 10),
         b"round trip"
     );
 }

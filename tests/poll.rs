@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use minimio::net::TcpListener;
 use minimio::{Events, Interest, Poll, Registry, Token, Waker};
 
-use util::{any_local_address, expect_no_events, DEADLINE};
+use util::{any_local_address, count_events_while_quiet, expect_no_events, DEADLINE};
 
 /// Tests that count this process's open file descriptors take this lock for writing; every other
 /// test in this file takes it for reading, so no socket opened by a neighbour skews the count.
@@ -209,17 +209,7 @@ fn capacity_one_buffer_loses_nothing() {
         }
     }
     // Nothing further: each edge was reported once.
-    let quiet_until = Instant::now() + util::QUIET;
-    loop {
-        let now = Instant::now();
-        if now >= quiet_until {
-            break;
-        }
-        poll.poll(&mut events, Some(quiet_until - now)).unwrap();
-        for event in events.iter() {
-            *counts.entry(event.token()).or_default() += 1;
-        }
-    }
+    count_events_while_quiet(&mut poll, &mut events, &mut counts);
     for i in 0..N {
         assert_eq!(
             counts.get(&Token(i)),

@@ -12,20 +12,16 @@ use std::os::unix::net as std_unix;
 
 use minimio::net::UnixStream;
 use minimio::unix::SourceFd;
-use minimio::{Events, Interest, Poll, Token};
+use minimio::{Interest, Token};
 
-use util::{expect_events, expect_no_events, read_until_would_block, Expect};
+use util::{expect_events, expect_no_events, new_poll, read_until_would_block, Expect};
 
 const SOURCE: Token = Token(1);
-
-fn new_poll() -> (Poll, Events) {
-    (Poll::new().expect("Poll::new"), Events::with_capacity(16))
-}
 
 /// minimio cannot see I/O on a raw fd, so only `reregister` brings its interest back.
 #[test]
 fn a_source_fd_is_rearmed_by_reregistering_only() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(16);
     let (mut ours, mut peer) = std_unix::UnixStream::pair().unwrap();
     ours.set_nonblocking(true).unwrap();
     let fd = ours.as_raw_fd();
@@ -51,7 +47,7 @@ fn a_source_fd_is_rearmed_by_reregistering_only() {
 /// arrives; the read that ends in `WouldBlock` re-arms it.
 #[test]
 fn own_sources_are_rearmed_by_would_block() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(16);
     let (mut ours, mut peer) = UnixStream::pair().unwrap();
     poll.registry()
         .register(&mut ours, SOURCE, Interest::READABLE)

@@ -8,22 +8,13 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use minimio::net::{TcpStream, UdpSocket};
+use minimio::net::UdpSocket;
 use minimio::{Events, Interest, Poll, Token, Waker};
 
 use util::{
-    any_local_address, expect_events, expect_no_events, read_until_would_block, Expect, Seen,
-    DEADLINE,
+    any_local_address, expect_events, expect_no_events, read_until_would_block, tcp_pair, Expect,
+    Seen, DEADLINE,
 };
-
-/// A connected pair: a non-blocking minimio stream and its blocking std peer.
-fn tcp_pair() -> (TcpStream, std::net::TcpStream) {
-    let listener = std::net::TcpListener::bind(any_local_address()).unwrap();
-    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    client.set_nonblocking(true).unwrap();
-    (TcpStream::from_std(client), server)
-}
 
 /// Receives every datagram waiting on `socket` and returns how many there were.
 fn drain_udp(socket: &UdpSocket) -> usize {

@@ -17,11 +17,7 @@ use std::time::{Duration, Instant};
 use minimio::net::{TcpListener, TcpStream, UdpSocket};
 use minimio::{Events, Interest, Poll, Registry, Token, Waker};
 
-use util::{any_local_address, raise_fd_limit, DEADLINE};
-
-fn soak() -> bool {
-    std::env::var_os("MINIMIO_SOAK").is_some_and(|v| v != "0")
-}
+use util::{any_local_address, raise_fd_limit, soak, DEADLINE};
 
 // ---------------------------------------------------------------------------------------------
 // (a) Many connections, many messages, one Poll.

@@ -10,60 +10,14 @@ use minimio::net::{TcpListener, TcpStream};
 use minimio::{Events, Interest, Poll, Token};
 
 use util::{
-    any_local_address, any_local_ipv6_address, expect_events, expect_no_events, poll_once,
-    read_until_would_block, Expect, Seen, DEADLINE,
+    accept_one, any_local_address, any_local_ipv6_address, assert_would_block, expect_events,
+    expect_no_events, ipv6_loopback_available, new_poll, poll_once, read_exact_polled,
+    read_until_would_block, wait_for_event, Expect, DEADLINE,
 };
 
 const LISTENER: Token = Token(0);
 const CLIENT: Token = Token(1);
 const SERVER: Token = Token(2);
-
-fn new_poll() -> (Poll, Events) {
-    (Poll::new().expect("Poll::new"), Events::with_capacity(128))
-}
-
-/// Whether this machine can bind the IPv6 loopback address at all (checked with std, not minimio).
-fn ipv6_loopback_available() -> bool {
-    match std::net::TcpListener::bind(any_local_ipv6_address()) {
-        Ok(_) => true,
-        Err(e) => {
-            eprintln!("skipping IPv6 part: cannot bind [::1]: {e}");
-            false
-        }
-    }
-}
-
-fn assert_would_block<T: std::fmt::Debug>(result: io::Result<T>) {
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-        other => panic!("expected WouldBlock, got {other:?}"),
-    }
-}
-
-/// Polls until an event for `token` satisfies `pred`, and returns that event.
-fn wait_for_event(
-    poll: &mut Poll,
-    events: &mut Events,
-    token: Token,
-    what: &str,
-    pred: impl Fn(&Seen) -> bool,
-) -> Seen {
-    let deadline = Instant::now() + DEADLINE;
-    let mut seen = Vec::new();
-    loop {
-        let now = Instant::now();
-        assert!(
-            now < deadline,
-            "timed out waiting for {what} on {token:?}; saw {seen:?}"
-        );
-        for event in poll_once(poll, events, deadline - now) {
-            if event.token == token && pred(&event) {
-                return event;
-            }
-            seen.push(event);
-        }
-    }
-}
 
 /// A minimio stream connected to a blocking std peer (the std side accepted it).
 fn stream_with_std_peer() -> (TcpStream, std::net::TcpStream) {
@@ -75,44 +29,6 @@ fn stream_with_std_peer() -> (TcpStream, std::net::TcpStream) {
         peer.set_read_timeout(Some(DEADLINE)).unwrap();
     }
     (stream, peer)
-}
-
-/// Reads from a registered `reader` until `len` bytes have arrived, waiting for readable events
-/// with `token` in between. Every wait comes after a read that returned `WouldBlock`.
-fn read_exact_polled(
-    poll: &mut Poll,
-    events: &mut Events,
-    token: Token,
-    reader: &mut impl Read,
-    len: usize,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let mut buf = [0u8; 4096];
-        match reader.read(&mut buf) {
-            Ok(0) => panic!(
-                "unexpected end of stream after {} of {len} bytes",
-                out.len()
-            ),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if out.len() >= len {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "only {} of {len} bytes arrived",
-                    out.len()
-                );
-                expect_events(poll, events, &[Expect::readable(token)]);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("read failed: {e}"),
-        }
-    }
-    assert_eq!(out.len(), len, "more bytes than expected arrived");
-    out
 }
 
 /// Waits until at least `len` bytes can be peeked from `stream`, without consuming any.
@@ -140,27 +56,8 @@ fn wait_peekable(
     }
 }
 
-/// Accepts from a registered listener until one connection is returned.
-fn accept_one(
-    poll: &mut Poll,
-    events: &mut Events,
-    listener: &TcpListener,
-) -> (TcpStream, SocketAddr) {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        match listener.accept() {
-            Ok(accepted) => return accepted,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                assert!(Instant::now() < deadline, "no connection to accept");
-                expect_events(poll, events, &[Expect::readable(LISTENER)]);
-            }
-            Err(e) => panic!("accept failed: {e}"),
-        }
-    }
-}
-
 fn accept_until_would_block(bind_addr: SocketAddr) {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let mut listener = TcpListener::bind(bind_addr).unwrap();
     let local = listener.local_addr().unwrap();
     assert_eq!(local.ip(), bind_addr.ip());
@@ -214,13 +111,13 @@ fn listener_v4_accepts_every_pending_connection() {
 /// An IPv6 listener reports readable, accepts every pending connection then WouldBlock, and addresses agree.
 #[test]
 fn listener_v6_accepts_every_pending_connection() {
-    if ipv6_loopback_available() {
+    if ipv6_loopback_available(std::net::TcpListener::bind) {
         accept_until_would_block(any_local_ipv6_address());
     }
 }
 
 fn connect_and_exchange(bind_addr: SocketAddr) {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let mut listener = TcpListener::bind(bind_addr).unwrap();
     let addr = listener.local_addr().unwrap();
     poll.registry()
@@ -242,7 +139,7 @@ fn connect_and_exchange(bind_addr: SocketAddr) {
     assert_eq!(client.peer_addr().unwrap(), addr);
     assert!(client.take_error().unwrap().is_none());
 
-    let (mut server, from) = accept_one(&mut poll, &mut events, &listener);
+    let (mut server, from) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     assert_eq!(from, client.local_addr().unwrap());
     assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
     assert_eq!(server.local_addr().unwrap(), addr);
@@ -271,7 +168,7 @@ fn connect_v4_reports_writable_then_exchanges_data() {
 /// Connecting over IPv6 reports writable once connected; then peer_addr is the listener and data flows.
 #[test]
 fn connect_v6_reports_writable_then_exchanges_data() {
-    if ipv6_loopback_available() {
+    if ipv6_loopback_available(std::net::TcpListener::bind) {
         connect_and_exchange(any_local_ipv6_address());
     }
 }
@@ -294,7 +191,7 @@ fn connect_refused_is_reported() {
             return;
         }
     };
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE | Interest::WRITABLE)
         .unwrap();
@@ -324,7 +221,7 @@ fn connect_refused_is_reported() {
 /// Readiness is edge-triggered: unread data left behind raises no new event; newly arriving data does.
 #[test]
 fn partial_read_gives_no_new_event_until_new_data() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let (mut stream, mut peer) = stream_with_std_peer();
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE)
@@ -357,7 +254,7 @@ fn partial_read_gives_no_new_event_until_new_data() {
 /// Registering a stream that already holds unread data reports it readable.
 #[test]
 fn registering_with_pending_data_reports_readable() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let (mut stream, mut peer) = stream_with_std_peer();
     peer.write_all(b"early").unwrap();
     // Wait (without any Poll) until the bytes are in the stream's buffer.
@@ -376,7 +273,7 @@ fn registering_with_pending_data_reports_readable() {
 /// After the peer writes then shuts down its write side, read_closed is reported and all bytes are read before EOF.
 #[test]
 fn half_close_reports_read_closed_and_keeps_buffered_bytes() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let (mut stream, peer) = stream_with_std_peer();
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE)
@@ -461,7 +358,7 @@ fn echo_one_mebibyte_through_one_poll() {
     const LEN: usize = 1 << 20;
     let payload: Vec<u8> = (0..LEN).map(|i| (i * 7 % 253) as u8).collect();
 
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let mut listener = TcpListener::bind(any_local_address()).unwrap();
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)
@@ -597,7 +494,7 @@ fn many_connections_through_one_poll() {
         written: usize,
     }
 
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let mut listener = TcpListener::bind(any_local_address()).unwrap();
     let addr = listener.local_addr().unwrap();
     poll.registry()
@@ -754,7 +651,7 @@ fn socket_options_round_trip() {
 /// peek returns buffered data without consuming it; the next read returns the same bytes.
 #[test]
 fn peek_does_not_consume() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let (mut stream, mut peer) = stream_with_std_peer();
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE)
@@ -775,7 +672,7 @@ fn peek_does_not_consume() {
 /// A shared `&TcpStream` implements Read and Write.
 #[test]
 fn shared_reference_reads_and_writes() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let (mut stream, mut peer) = stream_with_std_peer();
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE)
@@ -799,7 +696,7 @@ fn shared_reference_reads_and_writes() {
 /// write_vectored sends all slices in order and read_vectored scatters into all buffers in order.
 #[test]
 fn vectored_io() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let (mut stream, mut peer) = stream_with_std_peer();
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE)
@@ -830,7 +727,7 @@ fn vectored_io() {
 /// A std listener and a std stream made non-blocking by the caller work after from_std.
 #[test]
 fn from_std_listener_and_stream() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let std_listener = std::net::TcpListener::bind(any_local_address()).unwrap();
     std_listener.set_nonblocking(true).unwrap();
     let addr = std_listener.local_addr().unwrap();
@@ -841,7 +738,7 @@ fn from_std_listener_and_stream() {
         .unwrap();
 
     let mut peer = std::net::TcpStream::connect(addr).unwrap();
-    let (mut accepted, from) = accept_one(&mut poll, &mut events, &listener);
+    let (mut accepted, from) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     assert_eq!(from, peer.local_addr().unwrap());
 
     let std_stream = std::net::TcpStream::connect(addr).unwrap();
@@ -860,7 +757,7 @@ fn from_std_listener_and_stream() {
         b"to accepted"
     );
 
-    let (mut second, _) = accept_one(&mut poll, &mut events, &listener);
+    let (mut second, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     second.write_all(b"to from_std").unwrap();
     assert_eq!(
         read_exact_polled(&mut poll, &mut events, CLIENT, &mut stream, 11),
@@ -893,40 +790,53 @@ fn into_std_keeps_the_socket() {
     assert_eq!(from, client.local_addr().unwrap());
 }
 
+/// Registers `stream` and `listener`, both rebuilt from a descriptor, and checks that `stream` still
+/// reads `message` from `peer` and that `listener`, bound to `addr`, still accepts.
+#[cfg(unix)]
+fn assert_rebuilt_sockets_work(
+    mut stream: TcpStream,
+    peer: &mut std::net::TcpStream,
+    message: &[u8],
+    mut listener: TcpListener,
+    addr: SocketAddr,
+) {
+    let (mut poll, mut events) = new_poll(128);
+    poll.registry()
+        .register(&mut stream, CLIENT, Interest::READABLE)
+        .unwrap();
+    peer.write_all(message).unwrap();
+    assert_eq!(
+        read_exact_polled(&mut poll, &mut events, CLIENT, &mut stream, message.len()),
+        message
+    );
+
+    assert_eq!(listener.local_addr().unwrap(), addr);
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .unwrap();
+    let client = std::net::TcpStream::connect(addr).unwrap();
+    let (_, from) = accept_one(&mut poll, &mut events, LISTENER, &listener);
+    assert_eq!(from, client.local_addr().unwrap());
+}
+
 /// A stream and a listener survive a round trip through OwnedFd and still work with a Poll.
 #[cfg(unix)]
 #[test]
 fn owned_fd_round_trip() {
     use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
-    let (mut poll, mut events) = new_poll();
     let (stream, mut peer) = stream_with_std_peer();
     let raw = stream.as_raw_fd();
     assert_eq!(stream.as_fd().as_raw_fd(), raw);
     let fd = OwnedFd::from(stream);
     assert_eq!(fd.as_raw_fd(), raw);
-    let mut stream = TcpStream::from(fd);
+    let stream = TcpStream::from(fd);
     assert_eq!(stream.as_raw_fd(), raw);
-    poll.registry()
-        .register(&mut stream, CLIENT, Interest::READABLE)
-        .unwrap();
-    peer.write_all(b"fd").unwrap();
-    assert_eq!(
-        read_exact_polled(&mut poll, &mut events, CLIENT, &mut stream, 2),
-        b"fd"
-    );
 
     let listener = TcpListener::bind(any_local_address()).unwrap();
     let addr = listener.local_addr().unwrap();
-    let fd = OwnedFd::from(listener);
-    let mut listener = TcpListener::from(fd);
-    assert_eq!(listener.local_addr().unwrap(), addr);
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)
-        .unwrap();
-    let client = std::net::TcpStream::connect(addr).unwrap();
-    let (_, from) = accept_one(&mut poll, &mut events, &listener);
-    assert_eq!(from, client.local_addr().unwrap());
+    let listener = TcpListener::from(OwnedFd::from(listener));
+    assert_rebuilt_sockets_work(stream, &mut peer, b"fd", listener, addr);
 }
 
 /// into_raw_fd gives up the descriptor unchanged and from_raw_fd takes it back into a working socket.
@@ -935,39 +845,25 @@ fn owned_fd_round_trip() {
 fn raw_fd_round_trip() {
     use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 
-    let (mut poll, mut events) = new_poll();
     let (stream, mut peer) = stream_with_std_peer();
     let raw = stream.as_raw_fd();
     assert_eq!(stream.into_raw_fd(), raw);
     // SAFETY: `raw` was just released by `into_raw_fd` and is owned by nothing else.
-    let mut stream = unsafe { TcpStream::from_raw_fd(raw) };
-    poll.registry()
-        .register(&mut stream, CLIENT, Interest::READABLE)
-        .unwrap();
-    peer.write_all(b"raw").unwrap();
-    assert_eq!(
-        read_exact_polled(&mut poll, &mut events, CLIENT, &mut stream, 3),
-        b"raw"
-    );
+    let stream = unsafe { TcpStream::from_raw_fd(raw) };
 
     let listener = TcpListener::bind(any_local_address()).unwrap();
     let addr = listener.local_addr().unwrap();
     let raw = listener.as_raw_fd();
     assert_eq!(listener.into_raw_fd(), raw);
     // SAFETY: as above.
-    let mut listener = unsafe { TcpListener::from_raw_fd(raw) };
-    assert_eq!(listener.local_addr().unwrap(), addr);
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)
-        .unwrap();
-    let _client = std::net::TcpStream::connect(addr).unwrap();
-    accept_one(&mut poll, &mut events, &listener);
+    let listener = unsafe { TcpListener::from_raw_fd(raw) };
+    assert_rebuilt_sockets_work(stream, &mut peer, b"raw", listener, addr);
 }
 
 /// shutdown(Both) reports read_closed and write_closed on the stream and read_closed on its peer.
 #[test]
 fn shutdown_both_reports_closed_on_both_ends() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let mut listener = TcpListener::bind(any_local_address()).unwrap();
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)
@@ -976,7 +872,7 @@ fn shutdown_both_reports_closed_on_both_ends() {
     poll.registry()
         .register(&mut client, CLIENT, Interest::READABLE | Interest::WRITABLE)
         .unwrap();
-    let (mut server, _) = accept_one(&mut poll, &mut events, &listener);
+    let (mut server, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     poll.registry()
         .register(&mut server, SERVER, Interest::READABLE | Interest::WRITABLE)
         .unwrap();
@@ -1014,13 +910,13 @@ fn shutdown_both_reports_closed_on_both_ends() {
 /// Accepting when nothing is pending, and reading an accepted stream with no data, give WouldBlock.
 #[test]
 fn accepted_stream_is_non_blocking() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let mut listener = TcpListener::bind(any_local_address()).unwrap();
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)
         .unwrap();
     let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (mut accepted, _) = accept_one(&mut poll, &mut events, &listener);
+    let (mut accepted, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     assert_would_block(accepted.read(&mut [0u8; 8]));
     assert_would_block(listener.accept());
 }
@@ -1031,24 +927,9 @@ fn accepted_stream_is_non_blocking() {
 fn sockets_are_non_blocking_and_close_on_exec() {
     use std::os::fd::AsRawFd;
 
-    fn check(what: &str, fd: std::os::fd::RawFd) {
-        // SAFETY: F_GETFL/F_GETFD only read flags of a descriptor this test owns.
-        let (fl, fd_flags) = unsafe {
-            (
-                libc::fcntl(fd, libc::F_GETFL),
-                libc::fcntl(fd, libc::F_GETFD),
-            )
-        };
-        assert!(fl >= 0 && fd_flags >= 0, "fcntl failed on {what}");
-        assert_ne!(fl & libc::O_NONBLOCK, 0, "{what} is not non-blocking");
-        assert_ne!(
-            fd_flags & libc::FD_CLOEXEC,
-            0,
-            "{what} is not close-on-exec"
-        );
-    }
+    use util::unix::assert_non_blocking_and_close_on_exec as check;
 
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let mut listener = TcpListener::bind(any_local_address()).unwrap();
     check("bound listener", listener.as_raw_fd());
     poll.registry()
@@ -1056,14 +937,14 @@ fn sockets_are_non_blocking_and_close_on_exec() {
         .unwrap();
     let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     check("connected stream", stream.as_raw_fd());
-    let (accepted, _) = accept_one(&mut poll, &mut events, &listener);
+    let (accepted, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     check("accepted stream", accepted.as_raw_fd());
 }
 
 /// try_io hands back the closure's value and errors unchanged, and readiness still works after a WouldBlock.
 #[test]
 fn try_io_passes_results_through() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(128);
     let (mut stream, mut peer) = stream_with_std_peer();
     poll.registry()
         .register(&mut stream, CLIENT, Interest::READABLE)

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use minimio::net::UdpSocket;
 use minimio::{Events, Interest, Poll, Registry, Token};
 
-use util::{any_local_address, DEADLINE, QUIET};
+use util::{any_local_address, count_events_while_quiet, readable_socket, DEADLINE};
 
 const THREADS: usize = 4;
 const PER_THREAD: usize = 40;
@@ -32,12 +32,7 @@ fn register_many(registry: Arc<Registry>, t: usize) -> Vec<UdpSocket> {
     let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
     let mut keep = Vec::new();
     for i in 0..PER_THREAD {
-        let mut socket = UdpSocket::bind(any_local_address()).unwrap();
-        registry
-            .register(&mut socket, kept(t, i), Interest::READABLE)
-            .unwrap();
-        sender.send_to(b"k", socket.local_addr().unwrap()).unwrap();
-        keep.push(socket);
+        keep.push(readable_socket(&registry, kept(t, i), &sender, b"k"));
 
         let mut gone = UdpSocket::bind(any_local_address()).unwrap();
         registry
@@ -101,17 +96,7 @@ fn concurrent_registration_while_polling() {
         .collect();
 
     // Anything late (a duplicate, or a deregistered socket) would show up now.
-    let quiet_until = Instant::now() + QUIET;
-    loop {
-        let now = Instant::now();
-        if now >= quiet_until {
-            break;
-        }
-        poll.poll(&mut events, Some(quiet_until - now)).unwrap();
-        for event in events.iter() {
-            *counts.entry(event.token()).or_default() += 1;
-        }
-    }
+    count_events_while_quiet(&mut poll, &mut events, &mut counts);
 
     for t in 0..THREADS {
         for i in 0..PER_THREAD {
@@ -152,11 +137,7 @@ fn registry_shared_with_threads_that_wait_for_their_events() {
         handles.push(thread::spawn(move || {
             let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
             for _ in 0..ROUNDS {
-                let mut socket = UdpSocket::bind(any_local_address()).unwrap();
-                registry
-                    .register(&mut socket, Token(t), Interest::READABLE)
-                    .unwrap();
-                sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
+                let mut socket = readable_socket(&registry, Token(t), &sender, b"x");
                 rx.recv_timeout(DEADLINE)
                     .expect("event for this thread's token never came");
                 registry.deregister(&mut socket).unwrap();

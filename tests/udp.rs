@@ -4,79 +4,29 @@ mod util;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::time::Instant;
 
 use minimio::net::UdpSocket;
 use minimio::{Events, Interest, Poll, Token};
 
 use util::{
-    any_local_address, any_local_ipv6_address, expect_events, expect_no_events, Expect, DEADLINE,
+    any_local_address, any_local_ipv6_address, assert_would_block, expect_events, expect_no_events,
+    ipv6_loopback_available, new_poll, recv_from_polled, retry_when_readable, Expect, DEADLINE,
 };
 
 const A: Token = Token(1);
 const B: Token = Token(2);
 
-fn new_poll() -> (Poll, Events) {
-    (Poll::new().expect("Poll::new"), Events::with_capacity(64))
-}
-
-/// Whether this machine can bind a UDP socket on the IPv6 loopback address (checked with std).
-fn ipv6_loopback_available() -> bool {
-    match std::net::UdpSocket::bind(any_local_ipv6_address()) {
-        Ok(_) => true,
-        Err(e) => {
-            eprintln!("skipping IPv6 part: cannot bind [::1]: {e}");
-            false
-        }
-    }
-}
-
-fn assert_would_block<T: std::fmt::Debug>(result: io::Result<T>) {
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-        other => panic!("expected WouldBlock, got {other:?}"),
-    }
-}
-
-/// Receives one datagram with `recv_from`, waiting for readable events on `token` only after WouldBlock.
-fn recv_from_polled(
-    poll: &mut Poll,
-    events: &mut Events,
-    token: Token,
-    socket: &UdpSocket,
-) -> (Vec<u8>, SocketAddr) {
-    let deadline = Instant::now() + DEADLINE;
-    let mut buf = [0u8; 2048];
-    loop {
-        match socket.recv_from(&mut buf) {
-            Ok((n, from)) => return (buf[..n].to_vec(), from),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                assert!(Instant::now() < deadline, "no datagram arrived");
-                expect_events(poll, events, &[Expect::readable(token)]);
-            }
-            Err(e) => panic!("recv_from failed: {e}"),
-        }
-    }
-}
-
 /// Receives one datagram with `recv` on a connected socket, waiting like [`recv_from_polled`].
 fn recv_polled(poll: &mut Poll, events: &mut Events, token: Token, socket: &UdpSocket) -> Vec<u8> {
-    let deadline = Instant::now() + DEADLINE;
     let mut buf = [0u8; 2048];
-    loop {
-        match socket.recv(&mut buf) {
-            Ok(n) => return buf[..n].to_vec(),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                assert!(Instant::now() < deadline, "no datagram arrived");
-                expect_events(poll, events, &[Expect::readable(token)]);
-            }
-            Err(e) => panic!("recv failed: {e}"),
-        }
-    }
+    let n = retry_when_readable(poll, events, token, "recv", "no datagram arrived", || {
+        socket.recv(&mut buf)
+    });
+    buf[..n].to_vec()
 }
 
 fn send_to_and_back(bind_addr: SocketAddr) {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let mut a = UdpSocket::bind(bind_addr).unwrap();
     let mut b = UdpSocket::bind(bind_addr).unwrap();
     let a_addr = a.local_addr().unwrap();
@@ -119,7 +69,7 @@ fn send_to_recv_from_v4() {
 /// Two IPv6 sockets exchange datagrams with send_to/recv_from, each arrival reported readable.
 #[test]
 fn send_to_recv_from_v6() {
-    if ipv6_loopback_available() {
+    if ipv6_loopback_available(std::net::UdpSocket::bind) {
         send_to_and_back(any_local_ipv6_address());
     }
 }
@@ -127,7 +77,7 @@ fn send_to_recv_from_v6() {
 /// A socket reports writable right after bind and registration.
 #[test]
 fn writable_right_after_bind() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let mut socket = UdpSocket::bind(any_local_address()).unwrap();
     poll.registry()
         .register(&mut socket, A, Interest::WRITABLE)
@@ -145,7 +95,7 @@ fn writable_right_after_bind() {
 /// Connected sockets exchange datagrams with send/recv and report each other as peer_addr.
 #[test]
 fn connected_send_and_recv() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let mut a = UdpSocket::bind(any_local_address()).unwrap();
     let mut b = UdpSocket::bind(any_local_address()).unwrap();
     let a_addr = a.local_addr().unwrap();
@@ -183,7 +133,7 @@ fn connected_send_and_recv() {
 /// peek and peek_from return the next datagram without consuming it.
 #[test]
 fn peek_and_peek_from_do_not_consume() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let mut a = UdpSocket::bind(any_local_address()).unwrap();
     let b = UdpSocket::bind(any_local_address()).unwrap();
     let a_addr = a.local_addr().unwrap();
@@ -226,7 +176,7 @@ fn peek_and_peek_from_do_not_consume() {
 /// After receiving until WouldBlock no event is pending, and a new datagram gives a new readable event.
 #[test]
 fn new_datagram_after_would_block_gives_new_event() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let mut a = UdpSocket::bind(any_local_address()).unwrap();
     let b = UdpSocket::bind(any_local_address()).unwrap();
     let a_addr = a.local_addr().unwrap();
@@ -285,7 +235,7 @@ fn ipv4_options_round_trip() {
 /// multicast_loop_v6 reads back what was set, and only_v6 reports the IPV6_V6ONLY state of an IPv6 socket.
 #[test]
 fn ipv6_options_round_trip() {
-    if !ipv6_loopback_available() {
+    if !ipv6_loopback_available(std::net::UdpSocket::bind) {
         return;
     }
     let socket = UdpSocket::bind(any_local_ipv6_address()).unwrap();
@@ -347,7 +297,7 @@ fn take_error_is_none_when_healthy() {
 #[cfg(target_os = "linux")]
 #[test]
 fn take_error_reports_refused_datagram() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let closed = {
         let socket = std::net::UdpSocket::bind(any_local_address()).unwrap();
         socket.local_addr().unwrap()
@@ -373,7 +323,7 @@ fn take_error_reports_refused_datagram() {
 /// A std socket made non-blocking by the caller works after from_std.
 #[test]
 fn from_std_socket() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let std_socket = std::net::UdpSocket::bind(any_local_address()).unwrap();
     std_socket.set_nonblocking(true).unwrap();
     let addr = std_socket.local_addr().unwrap();
@@ -414,7 +364,7 @@ fn into_std_keeps_the_socket() {
 fn fd_round_trips() {
     use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let socket = UdpSocket::bind(any_local_address()).unwrap();
     let addr = socket.local_addr().unwrap();
     let raw = socket.as_raw_fd();
@@ -454,27 +404,13 @@ fn bound_socket_is_non_blocking_and_close_on_exec() {
     use std::os::fd::AsRawFd;
 
     let socket = UdpSocket::bind(any_local_address()).unwrap();
-    let fd = socket.as_raw_fd();
-    // SAFETY: F_GETFL/F_GETFD only read flags of a descriptor this test owns.
-    let (fl, fd_flags) = unsafe {
-        (
-            libc::fcntl(fd, libc::F_GETFL),
-            libc::fcntl(fd, libc::F_GETFD),
-        )
-    };
-    assert!(fl >= 0 && fd_flags >= 0, "fcntl failed");
-    assert_ne!(fl & libc::O_NONBLOCK, 0, "socket is not non-blocking");
-    assert_ne!(
-        fd_flags & libc::FD_CLOEXEC,
-        0,
-        "socket is not close-on-exec"
-    );
+    util::unix::assert_non_blocking_and_close_on_exec("socket", socket.as_raw_fd());
 }
 
 /// try_io hands back the closure's value and errors unchanged, including WouldBlock from a real receive.
 #[test]
 fn try_io_passes_results_through() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let mut socket = UdpSocket::bind(any_local_address()).unwrap();
     let addr = socket.local_addr().unwrap();
     poll.registry()

@@ -9,20 +9,18 @@ use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::time::Instant;
 
 use minimio::net::{UnixDatagram, UnixListener, UnixStream};
-use minimio::{Events, Interest, Poll, Token};
+use minimio::{Interest, Token};
 
-use util::{expect_events, expect_no_events, temp_path, Expect, DEADLINE};
+use util::{
+    accept_one, assert_would_block, expect_events, expect_no_events, new_poll, read_exact_polled,
+    read_to_end_now, recv_from_polled, temp_path, Expect, DEADLINE,
+};
 
 const LISTENER: Token = Token(0);
 const A: Token = Token(1);
 const B: Token = Token(2);
-
-fn new_poll() -> (Poll, Events) {
-    (Poll::new().expect("Poll::new"), Events::with_capacity(64))
-}
 
 /// Removes a socket file when dropped, so failed tests leave nothing behind either.
 struct RemoveOnDrop(PathBuf);
@@ -38,124 +36,10 @@ fn socket_path(name: &str) -> (PathBuf, RemoveOnDrop) {
     (path.clone(), RemoveOnDrop(path))
 }
 
-fn assert_would_block<T: std::fmt::Debug>(result: io::Result<T>) {
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-        other => panic!("expected WouldBlock, got {other:?}"),
-    }
-}
-
-/// Reads from a registered `reader` until `len` bytes have arrived, waiting for readable events
-/// with `token` only after a read returned `WouldBlock`.
-fn read_exact_polled(
-    poll: &mut Poll,
-    events: &mut Events,
-    token: Token,
-    reader: &mut impl Read,
-    len: usize,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    let deadline = Instant::now() + DEADLINE;
-    let mut buf = [0u8; 4096];
-    while out.len() < len {
-        match reader.read(&mut buf) {
-            Ok(0) => panic!(
-                "unexpected end of stream after {} of {len} bytes",
-                out.len()
-            ),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                assert!(
-                    Instant::now() < deadline,
-                    "only {} of {len} bytes arrived",
-                    out.len()
-                );
-                expect_events(poll, events, &[Expect::readable(token)]);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("read failed: {e}"),
-        }
-    }
-    assert_eq!(out.len(), len, "more bytes than expected arrived");
-    out
-}
-
-/// Receives one datagram from a registered socket, waiting for readable events only after WouldBlock.
-fn recv_from_polled(
-    poll: &mut Poll,
-    events: &mut Events,
-    token: Token,
-    socket: &UnixDatagram,
-) -> (Vec<u8>, std::os::unix::net::SocketAddr) {
-    let deadline = Instant::now() + DEADLINE;
-    let mut buf = [0u8; 1024];
-    loop {
-        match socket.recv_from(&mut buf) {
-            Ok((n, from)) => return (buf[..n].to_vec(), from),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                assert!(Instant::now() < deadline, "no datagram arrived");
-                expect_events(poll, events, &[Expect::readable(token)]);
-            }
-            Err(e) => panic!("recv_from failed: {e}"),
-        }
-    }
-}
-
-/// Accepts from a listener registered with [`LISTENER`] until one connection is returned.
-fn accept_one(
-    poll: &mut Poll,
-    events: &mut Events,
-    listener: &UnixListener,
-) -> (UnixStream, std::os::unix::net::SocketAddr) {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        match listener.accept() {
-            Ok(accepted) => return accepted,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                assert!(Instant::now() < deadline, "no connection to accept");
-                expect_events(poll, events, &[Expect::readable(LISTENER)]);
-            }
-            Err(e) => panic!("accept failed: {e}"),
-        }
-    }
-}
-
-/// Reads until end of stream, failing if the reader would block first.
-fn read_to_end_now(reader: &mut impl Read) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => return out,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("read failed after {} bytes: {e}", out.len()),
-        }
-    }
-}
-
-#[cfg(target_os = "linux")]
-fn assert_non_blocking_and_close_on_exec(what: &str, fd: std::os::fd::RawFd) {
-    // SAFETY: F_GETFL/F_GETFD only read flags of a descriptor the test owns.
-    let (fl, fd_flags) = unsafe {
-        (
-            libc::fcntl(fd, libc::F_GETFL),
-            libc::fcntl(fd, libc::F_GETFD),
-        )
-    };
-    assert!(fl >= 0 && fd_flags >= 0, "fcntl failed on {what}");
-    assert_ne!(fl & libc::O_NONBLOCK, 0, "{what} is not non-blocking");
-    assert_ne!(
-        fd_flags & libc::FD_CLOEXEC,
-        0,
-        "{what} is not close-on-exec"
-    );
-}
-
 /// A path listener accepts a connecting stream, both sides get events, data flows both ways, and addresses agree.
 #[test]
 fn listener_accepts_and_streams_exchange_data() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (path, _cleanup) = socket_path("listener");
     let mut listener = UnixListener::bind(&path).unwrap();
     assert_eq!(
@@ -177,7 +61,7 @@ fn listener_accepts_and_streams_exchange_data() {
         &[Expect::readable(LISTENER), Expect::writable(A)],
     );
 
-    let (mut server, from) = accept_one(&mut poll, &mut events, &listener);
+    let (mut server, from) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     assert_would_block(listener.accept());
     assert!(
         from.is_unnamed(),
@@ -216,7 +100,7 @@ fn listener_accepts_and_streams_exchange_data() {
 /// Both ends of UnixStream::pair are writable at once and carry data in both directions with events.
 #[test]
 fn stream_pair_exchanges_data() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut a, mut b) = UnixStream::pair().unwrap();
     assert!(a.local_addr().unwrap().is_unnamed());
     assert!(b.peer_addr().unwrap().is_unnamed());
@@ -249,7 +133,7 @@ fn stream_pair_exchanges_data() {
 /// Readiness of a stream is edge-triggered: after reading until WouldBlock no event follows until new data.
 #[test]
 fn stream_readiness_is_edge_triggered() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut a, mut b) = UnixStream::pair().unwrap();
     poll.registry()
         .register(&mut a, A, Interest::READABLE)
@@ -274,7 +158,7 @@ fn stream_readiness_is_edge_triggered() {
 /// After shutdown(Write) on one end of a pair, the other end sees read_closed and still reads every byte.
 #[test]
 fn half_close_keeps_buffered_bytes() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut a, mut b) = UnixStream::pair().unwrap();
     poll.registry()
         .register(&mut b, B, Interest::READABLE)
@@ -306,7 +190,7 @@ fn half_close_keeps_buffered_bytes() {
 /// Dropping one end of a stream gives read_closed on the other, whose reads then return end of stream.
 #[test]
 fn dropping_peer_gives_read_closed() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut a, b) = UnixStream::pair().unwrap();
     poll.registry()
         .register(&mut a, A, Interest::READABLE)
@@ -326,7 +210,7 @@ fn dropping_peer_gives_read_closed() {
         .register(&mut listener, LISTENER, Interest::READABLE)
         .unwrap();
     let client = UnixStream::connect(&path).unwrap();
-    let (mut server, _) = accept_one(&mut poll, &mut events, &listener);
+    let (mut server, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     poll.registry()
         .register(&mut server, B, Interest::READABLE)
         .unwrap();
@@ -338,14 +222,14 @@ fn dropping_peer_gives_read_closed() {
 /// An accepted stream is non-blocking: reading with no data gives WouldBlock.
 #[test]
 fn accepted_stream_is_non_blocking() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (path, _cleanup) = socket_path("nonblocking");
     let mut listener = UnixListener::bind(&path).unwrap();
     poll.registry()
         .register(&mut listener, LISTENER, Interest::READABLE)
         .unwrap();
     let _client = UnixStream::connect(&path).unwrap();
-    let (mut server, _) = accept_one(&mut poll, &mut events, &listener);
+    let (mut server, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     assert_would_block(server.read(&mut [0u8; 8]));
 }
 
@@ -353,7 +237,9 @@ fn accepted_stream_is_non_blocking() {
 #[cfg(target_os = "linux")]
 #[test]
 fn sockets_are_non_blocking_and_close_on_exec() {
-    let (mut poll, mut events) = new_poll();
+    use util::unix::assert_non_blocking_and_close_on_exec;
+
+    let (mut poll, mut events) = new_poll(64);
     let (path, _cleanup) = socket_path("flags");
     let mut listener = UnixListener::bind(&path).unwrap();
     assert_non_blocking_and_close_on_exec("listener", listener.as_raw_fd());
@@ -362,7 +248,7 @@ fn sockets_are_non_blocking_and_close_on_exec() {
         .unwrap();
     let client = UnixStream::connect(&path).unwrap();
     assert_non_blocking_and_close_on_exec("connected stream", client.as_raw_fd());
-    let (server, _) = accept_one(&mut poll, &mut events, &listener);
+    let (server, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     assert_non_blocking_and_close_on_exec("accepted stream", server.as_raw_fd());
     let (a, b) = UnixStream::pair().unwrap();
     assert_non_blocking_and_close_on_exec("stream pair", a.as_raw_fd());
@@ -381,7 +267,7 @@ fn sockets_are_non_blocking_and_close_on_exec() {
 /// Bound datagram sockets exchange datagrams with send_to/recv_from and see each other's paths.
 #[test]
 fn datagram_bind_send_to_recv_from() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (path_a, _cleanup_a) = socket_path("dgram-a");
     let (path_b, _cleanup_b) = socket_path("dgram-b");
     let mut a = UnixDatagram::bind(&path_a).unwrap();
@@ -430,7 +316,7 @@ fn datagram_bind_send_to_recv_from() {
 /// An unbound datagram socket can send to a bound one, which sees an unnamed sender; after connect it uses send.
 #[test]
 fn datagram_unbound_and_connect() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (path, _cleanup) = socket_path("dgram-target");
     let mut target = UnixDatagram::bind(&path).unwrap();
     poll.registry()
@@ -457,7 +343,7 @@ fn datagram_unbound_and_connect() {
 /// UnixDatagram::pair carries datagrams both ways with send/recv, keeping datagram boundaries.
 #[test]
 fn datagram_pair_send_recv() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut a, mut b) = UnixDatagram::pair().unwrap();
     assert!(a.peer_addr().unwrap().is_unnamed());
     poll.registry()
@@ -492,7 +378,7 @@ fn abstract_namespace_addresses() {
     use std::os::linux::net::SocketAddrExt;
     use std::os::unix::net::SocketAddr;
 
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let unique = temp_path("abstract");
     let name = unique.file_name().unwrap().to_string_lossy().into_owned();
 
@@ -511,7 +397,7 @@ fn abstract_namespace_addresses() {
     poll.registry()
         .register(&mut client, A, Interest::READABLE | Interest::WRITABLE)
         .unwrap();
-    let (mut server, _) = accept_one(&mut poll, &mut events, &listener);
+    let (mut server, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     expect_events(&mut poll, &mut events, &[Expect::writable(A)]);
     assert_eq!(
         client.peer_addr().unwrap().as_abstract_name(),
@@ -547,7 +433,7 @@ fn abstract_namespace_addresses() {
 /// std Unix sockets made non-blocking by the caller work after from_std.
 #[test]
 fn from_std_sockets() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (path, _cleanup) = socket_path("from-std");
     let std_listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
     std_listener.set_nonblocking(true).unwrap();
@@ -562,7 +448,7 @@ fn from_std_sockets() {
     poll.registry()
         .register(&mut stream, A, Interest::READABLE)
         .unwrap();
-    let (mut server, _) = accept_one(&mut poll, &mut events, &listener);
+    let (mut server, _) = accept_one(&mut poll, &mut events, LISTENER, &listener);
     server.write_all(b"from_std").unwrap();
     assert_eq!(
         read_exact_polled(&mut poll, &mut events, A, &mut stream, 8),
@@ -613,7 +499,7 @@ fn into_std_keeps_the_sockets() {
 /// Unix sockets survive round trips through OwnedFd and raw descriptors and still work with a Poll.
 #[test]
 fn fd_round_trips() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
 
     let (a, mut b) = UnixStream::pair().unwrap();
     let raw = a.as_raw_fd();
@@ -648,7 +534,7 @@ fn fd_round_trips() {
         .register(&mut listener, LISTENER, Interest::READABLE)
         .unwrap();
     let _client = UnixStream::connect(&path).unwrap();
-    accept_one(&mut poll, &mut events, &listener);
+    accept_one(&mut poll, &mut events, LISTENER, &listener);
 
     let (c, d) = UnixDatagram::pair().unwrap();
     let raw = c.as_raw_fd();
@@ -668,7 +554,7 @@ fn fd_round_trips() {
 /// try_io on streams and datagram sockets hands back values and errors unchanged.
 #[test]
 fn try_io_passes_results_through() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(64);
     let (mut a, mut b) = UnixStream::pair().unwrap();
     poll.registry()
         .register(&mut a, A, Interest::READABLE)

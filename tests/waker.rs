@@ -13,6 +13,17 @@ use util::{expect_events, expect_no_events, Expect, DEADLINE};
 
 const WAKER: Token = Token(10);
 
+/// Checks that `poll` reports the waker exactly once and then stays quiet.
+fn assert_one_wake_reported(poll: &mut Poll, events: &mut Events) {
+    let seen = expect_events(poll, events, &[Expect::readable(WAKER)]);
+    assert_eq!(
+        seen.iter().filter(|s| s.token == WAKER).count(),
+        1,
+        "{seen:?}"
+    );
+    expect_no_events(poll, events, &[WAKER]);
+}
+
 /// Waking before anyone polls leaves a readable event with the waker's token for the next poll.
 #[test]
 fn wake_before_poll_is_reported() {
@@ -33,22 +44,10 @@ fn wakes_coalesce_into_one_event() {
     for _ in 0..10 {
         waker.wake().unwrap();
     }
-    let seen = expect_events(&mut poll, &mut events, &[Expect::readable(WAKER)]);
-    assert_eq!(
-        seen.iter().filter(|s| s.token == WAKER).count(),
-        1,
-        "{seen:?}"
-    );
-    expect_no_events(&mut poll, &mut events, &[WAKER]);
+    assert_one_wake_reported(&mut poll, &mut events);
 
     waker.wake().unwrap();
-    let seen = expect_events(&mut poll, &mut events, &[Expect::readable(WAKER)]);
-    assert_eq!(
-        seen.iter().filter(|s| s.token == WAKER).count(),
-        1,
-        "{seen:?}"
-    );
-    expect_no_events(&mut poll, &mut events, &[WAKER]);
+    assert_one_wake_reported(&mut poll, &mut events);
 }
 
 /// 1000 rounds of wake then poll: every wake after a reported one gives a new event.

@@ -17,13 +17,9 @@ use std::time::Duration;
 use minimio::net::{TcpListener, TcpStream, UdpSocket};
 use minimio::{Events, Interest, Poll, Token, Waker};
 use util::{
-    any_local_address, expect_events, expect_no_events, poll_once, read_until_would_block, Expect,
-    DEADLINE,
+    any_local_address, expect_events, expect_no_events, new_poll, poll_once,
+    read_until_would_block, Expect, DEADLINE,
 };
-
-fn new_poll() -> (Poll, Events) {
-    (Poll::new().expect("Poll::new"), Events::with_capacity(256))
-}
 
 /// A minimio stream connected to a std peer.
 fn stream_with_std_peer() -> (TcpStream, std::net::TcpStream) {
@@ -47,7 +43,7 @@ fn expect_readable_tokens(poll: &mut Poll, events: &mut Events, tokens: &[Token]
 #[test]
 fn afd_group_overflow_past_32_sockets() {
     const COUNT: usize = 100;
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(256);
     let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
     let mut sockets: Vec<UdpSocket> = (0..COUNT)
         .map(|_| UdpSocket::bind(any_local_address()).unwrap())
@@ -103,7 +99,7 @@ fn afd_group_overflow_past_32_sockets() {
 /// issues the new one: the new interest and token are what is reported, never the old ones.
 #[test]
 fn interest_change_while_a_poll_is_pending() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(256);
     let (mut stream, mut peer) = stream_with_std_peer();
     poll.registry()
         .register(&mut stream, Token(1), Interest::READABLE)
@@ -140,7 +136,7 @@ fn interest_change_while_a_poll_is_pending() {
 /// blocked call: the registering thread issues the new request itself.
 #[test]
 fn reregister_from_another_thread_during_a_blocked_poll() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(256);
     let (mut stream, _peer) = stream_with_std_peer();
     poll.registry()
         .register(&mut stream, Token(1), Interest::READABLE)
@@ -164,7 +160,7 @@ fn reregister_from_another_thread_during_a_blocked_poll() {
 /// (a use after free here would corrupt or crash the process).
 #[test]
 fn drop_and_deregister_a_source_with_a_poll_pending() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(256);
     let (mut dropped, mut dropped_peer) = stream_with_std_peer();
     let (mut deregistered, mut deregistered_peer) = stream_with_std_peer();
     let (mut survivor, mut survivor_peer) = stream_with_std_peer();
@@ -212,7 +208,7 @@ fn drop_a_poll_with_polls_pending() {
     let (mut stream, mut peer) = stream_with_std_peer();
     let mut listener = TcpListener::bind(any_local_address()).unwrap();
     {
-        let (mut poll, mut events) = new_poll();
+        let (mut poll, mut events) = new_poll(256);
         poll.registry()
             .register(&mut stream, Token(1), Interest::READABLE)
             .unwrap();
@@ -230,7 +226,7 @@ fn drop_a_poll_with_polls_pending() {
         waker.wake().unwrap();
     }
 
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(256);
     poll.registry()
         .register(&mut stream, Token(10), Interest::READABLE)
         .unwrap();
@@ -256,7 +252,7 @@ fn waker_storm_from_eight_threads() {
     const THREADS: usize = 8;
     const WAKES: usize = 2000;
     const WAKE: Token = Token(7);
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(256);
     let waker = Arc::new(Waker::new(poll.registry(), WAKE).unwrap());
     let finished = Arc::new(AtomicUsize::new(0));
     let threads: Vec<_> = (0..THREADS)
@@ -305,7 +301,7 @@ fn waker_storm_from_eight_threads() {
 /// through `OwnedSocket` and raw sockets, and still work with a `Poll`.
 #[test]
 fn socket_round_trips() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(256);
 
     let listener = TcpListener::bind(any_local_address()).unwrap();
     let raw = listener.as_raw_socket();
@@ -359,7 +355,7 @@ fn socket_round_trips() {
 /// token is reported.
 #[test]
 fn reused_socket_handle_reports_only_new_token() {
-    let (mut poll, mut events) = new_poll();
+    let (mut poll, mut events) = new_poll(256);
     let sender = std::net::UdpSocket::bind(any_local_address()).unwrap();
     let mut old = UdpSocket::bind(any_local_address()).unwrap();
     poll.registry()

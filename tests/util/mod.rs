@@ -5,19 +5,46 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use minimio::event::Event;
-use minimio::{Events, Poll, Token};
+use minimio::net::{TcpListener, TcpStream, UdpSocket};
+use minimio::{Events, Interest, Poll, Registry, Token};
+
+#[cfg(unix)]
+pub mod unix;
 
 /// How long a test waits for something that must happen.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// How long a test waits to be reasonably sure something does *not* happen.
 pub const QUIET: Duration = Duration::from_millis(150);
+
+/// Whether `MINIMIO_SOAK` asks for the long versions of the stress and fault tests.
+pub fn soak() -> bool {
+    std::env::var_os("MINIMIO_SOAK").is_some_and(|v| v != "0")
+}
+
+/// A new `Poll` and an `Events` buffer of `capacity`.
+pub fn new_poll(capacity: usize) -> (Poll, Events) {
+    (
+        Poll::new().expect("Poll::new"),
+        Events::with_capacity(capacity),
+    )
+}
+
+/// Panics unless `result` is a `WouldBlock` error.
+pub fn assert_would_block<T: std::fmt::Debug>(result: io::Result<T>) {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        other => panic!("expected WouldBlock, got {other:?}"),
+    }
+}
 
 /// Readiness a test expects for one token. `None` fields are not checked.
 #[derive(Clone, Copy, Debug)]
@@ -137,6 +164,26 @@ pub fn expect_no_events(poll: &mut Poll, events: &mut Events, tokens: &[Token]) 
     }
 }
 
+/// Polls for [`QUIET`] and counts every event that arrives in `counts`, by token.
+pub fn count_events_while_quiet(
+    poll: &mut Poll,
+    events: &mut Events,
+    counts: &mut HashMap<Token, usize>,
+) {
+    let deadline = Instant::now() + QUIET;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        poll.poll(events, Some(deadline - now))
+            .expect("poll failed");
+        for event in events.iter() {
+            *counts.entry(event.token()).or_default() += 1;
+        }
+    }
+}
+
 /// A copy of the interesting parts of an event, kept after the `Events` buffer is reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seen {
@@ -165,6 +212,209 @@ impl From<&Event> for Seen {
 pub fn poll_once(poll: &mut Poll, events: &mut Events, timeout: Duration) -> Vec<Seen> {
     poll.poll(events, Some(timeout)).expect("poll failed");
     events.iter().map(Seen::from).collect()
+}
+
+/// Polls until an event for `token` satisfies `pred`, and returns that event.
+pub fn wait_for_event(
+    poll: &mut Poll,
+    events: &mut Events,
+    token: Token,
+    what: &str,
+    pred: impl Fn(&Seen) -> bool,
+) -> Seen {
+    let deadline = Instant::now() + DEADLINE;
+    let mut seen = Vec::new();
+    loop {
+        let now = Instant::now();
+        assert!(
+            now < deadline,
+            "timed out waiting for {what} on {token:?}; saw {seen:?}"
+        );
+        for event in poll_once(poll, events, deadline - now) {
+            if event.token == token && pred(&event) {
+                return event;
+            }
+            seen.push(event);
+        }
+    }
+}
+
+/// Calls `op` until it stops returning `WouldBlock`, waiting for a readable event on `token` after
+/// each `WouldBlock` (never before), and panics with `never` if [`DEADLINE`] passes first.
+pub fn retry_when_readable<T>(
+    poll: &mut Poll,
+    events: &mut Events,
+    token: Token,
+    what: &str,
+    never: &str,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> T {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        match op() {
+            Ok(value) => return value,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "{never}");
+                expect_events(poll, events, &[Expect::readable(token)]);
+            }
+            Err(e) => panic!("{what} failed: {e}"),
+        }
+    }
+}
+
+/// A listener [`accept_one`] can take a connection from.
+pub trait Listener {
+    type Stream;
+    type Addr;
+    fn accept(&self) -> io::Result<(Self::Stream, Self::Addr)>;
+}
+
+impl Listener for TcpListener {
+    type Stream = TcpStream;
+    type Addr = SocketAddr;
+    fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        TcpListener::accept(self)
+    }
+}
+
+/// Accepts from `listener`, registered readable with `token`, until one connection is returned.
+pub fn accept_one<L: Listener>(
+    poll: &mut Poll,
+    events: &mut Events,
+    token: Token,
+    listener: &L,
+) -> (L::Stream, L::Addr) {
+    retry_when_readable(
+        poll,
+        events,
+        token,
+        "accept",
+        "no connection to accept",
+        || listener.accept(),
+    )
+}
+
+/// A datagram socket [`recv_from_polled`] can receive from.
+pub trait Datagram {
+    type Addr;
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, Self::Addr)>;
+}
+
+impl Datagram for UdpSocket {
+    type Addr = SocketAddr;
+    fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        UdpSocket::recv_from(self, buf)
+    }
+}
+
+/// Receives one datagram with `recv_from` from `socket`, registered readable with `token`.
+pub fn recv_from_polled<D: Datagram>(
+    poll: &mut Poll,
+    events: &mut Events,
+    token: Token,
+    socket: &D,
+) -> (Vec<u8>, D::Addr) {
+    let mut buf = [0u8; 2048];
+    let (n, from) = retry_when_readable(
+        poll,
+        events,
+        token,
+        "recv_from",
+        "no datagram arrived",
+        || socket.recv_from(&mut buf),
+    );
+    (buf[..n].to_vec(), from)
+}
+
+/// Reads from a registered `reader` until `len` bytes have arrived and it would block, waiting for
+/// readable events with `token` in between. Every wait comes after a read that returned
+/// `WouldBlock`, and end of stream is accepted only once all `len` bytes are in.
+pub fn read_exact_polled(
+    poll: &mut Poll,
+    events: &mut Events,
+    token: Token,
+    reader: &mut impl Read,
+    len: usize,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let deadline = Instant::now() + DEADLINE;
+    let mut buf = [0u8; 4096];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) if out.len() >= len => break,
+            Ok(0) => panic!(
+                "unexpected end of stream after {} of {len} bytes",
+                out.len()
+            ),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if out.len() >= len {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "only {} of {len} bytes arrived",
+                    out.len()
+                );
+                expect_events(poll, events, &[Expect::readable(token)]);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("read failed: {e}"),
+        }
+    }
+    assert_eq!(out.len(), len, "more bytes than expected arrived");
+    out
+}
+
+/// Reads until end of stream, failing if the reader would block first.
+pub fn read_to_end_now(reader: &mut impl Read) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return out,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("read failed after {} bytes: {e}", out.len()),
+        }
+    }
+}
+
+/// A new socket, registered readable with `token`, that `sender` has sent `payload` to.
+pub fn readable_socket(
+    registry: &Registry,
+    token: Token,
+    sender: &std::net::UdpSocket,
+    payload: &[u8],
+) -> UdpSocket {
+    let mut socket = UdpSocket::bind(any_local_address()).unwrap();
+    registry
+        .register(&mut socket, token, Interest::READABLE)
+        .unwrap();
+    sender
+        .send_to(payload, socket.local_addr().unwrap())
+        .unwrap();
+    socket
+}
+
+/// A connected pair: a non-blocking minimio stream and its blocking std peer.
+pub fn tcp_pair() -> (TcpStream, std::net::TcpStream) {
+    let listener = std::net::TcpListener::bind(any_local_address()).unwrap();
+    let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    client.set_nonblocking(true).unwrap();
+    (TcpStream::from_std(client), server)
+}
+
+/// Whether this machine lets std `bind` the IPv6 loopback address at all.
+pub fn ipv6_loopback_available<T>(bind: impl FnOnce(SocketAddr) -> io::Result<T>) -> bool {
+    match bind(any_local_ipv6_address()) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("skipping IPv6 part: cannot bind [::1]: {e}");
+            false
+        }
+    }
 }
 
 /// Calls `f` until it stops returning `WouldBlock`, for at most [`DEADLINE`].
