@@ -87,10 +87,14 @@ fn zero_timeout_returns_promptly_without_events() {
         fastest = fastest.min(start.elapsed());
         assert!(events.is_empty(), "unexpected events: {events:?}");
     }
-    assert!(
-        fastest < Duration::from_millis(1),
-        "fastest zero-timeout poll took {fastest:?}"
-    );
+    // A zero timeout rounded up to epoll's 1 ms granularity would sleep at least that long. Under
+    // Miri's interpreter a call can take that long anyway, so only the events are checked there.
+    if !cfg!(miri) {
+        assert!(
+            fastest < Duration::from_millis(1),
+            "fastest zero-timeout poll took {fastest:?}"
+        );
+    }
 }
 
 /// A 1 ns timeout never returns before 1 ns has elapsed and reports nothing.
