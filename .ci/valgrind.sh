@@ -12,5 +12,14 @@ if ! command -v valgrind >/dev/null; then
 fi
 valgrind --version
 
+# tests/fd_exhaustion.rs is left out: valgrind keeps descriptors of its own at the top of the
+# process's RLIMIT_NOFILE and virtualises that limit, so exhausting descriptors under it tests
+# valgrind rather than minimio (the test runs natively in `cargo test`).
+targets=(--lib)
+for file in tests/*.rs; do
+  name=$(basename "$file" .rs)
+  [ "$name" = fd_exhaustion ] || targets+=(--test "$name")
+done
+
 export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
-cargo test --tests
+cargo test "${targets[@]}"
