@@ -77,6 +77,9 @@ pub(crate) struct Selector {
     poll_groups: Mutex<Vec<Arc<Afd>>>,
     /// Sockets whose requests must be (re)issued before the next wait.
     updates: Mutex<Vec<Arc<SockState>>>,
+    /// Reports for sockets whose request could not be issued by a flush on another socket's
+    /// behalf: handed out, as errors, by the next wait.
+    failed_updates: Mutex<Vec<Event>>,
     /// Whether a thread is in (or about to enter) `GetQueuedCompletionStatusEx`. A thread that
     /// queues an update then issues it itself, so that the blocked wait sees it.
     is_polling: AtomicBool,
@@ -101,6 +104,7 @@ impl Selector {
             port: Arc::new(CompletionPort::new()?),
             poll_groups: Mutex::new(Vec::new()),
             updates: Mutex::new(Vec::new()),
+            failed_updates: Mutex::new(Vec::new()),
             is_polling: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             completions: Mutex::new(CompletionBuffer(Vec::new())),
@@ -127,7 +131,11 @@ impl Selector {
             token,
             afd_events(interests),
         ));
-        self.queue_update(&sock)?;
+        if let Err(err) = self.queue_update(&sock) {
+            // Not registered after all: make sure no request of it lives on.
+            sock.delete();
+            return Err(err);
+        }
         Ok(sock)
     }
 
@@ -176,12 +184,13 @@ impl Selector {
         Ok(afd)
     }
 
-    /// Queues `sock` for an update; issues it at once if a thread is already waiting, whose
-    /// wait would otherwise not see it (the new request's completion is what wakes that wait).
+    /// Queues `sock` for an update; issues the queue at once if a thread is already waiting,
+    /// whose wait would otherwise not see it (the new request's completion is what wakes that
+    /// wait). Only `sock`'s own failure is returned.
     fn queue_update(&self, sock: &Arc<SockState>) -> io::Result<()> {
         self.enqueue(sock);
         if self.is_polling.load(Ordering::SeqCst) {
-            self.flush_updates()
+            self.flush_updates(Some(sock))
         } else {
             Ok(())
         }
@@ -193,21 +202,30 @@ impl Selector {
         }
     }
 
-    /// Issues or cancels the requests of every queued socket. All are tried; the first error
-    /// is returned.
-    fn flush_updates(&self) -> io::Result<()> {
+    /// Issues or cancels the requests of every queued socket. The failure of `caller`'s own
+    /// socket is returned to it; any other socket whose request fails is disarmed and reported
+    /// with an error event by the next wait, so that one socket's trouble never stops the
+    /// others' events (its owner's next `WouldBlock` re-arms it and tries again).
+    fn flush_updates(&self, caller: Option<&Arc<SockState>>) -> io::Result<()> {
         let queued = std::mem::take(&mut *lock(&self.updates));
         let mut result = Ok(());
         for sock in queued {
             if let Err(err) = sock.update(&self.in_flight) {
-                // Kept for the next flush, which tries again (and reports it again).
-                self.enqueue(&sock);
-                if result.is_ok() {
+                if caller.is_some_and(|caller| Arc::ptr_eq(caller, &sock)) {
                     result = Err(err);
+                } else if let Some(event) = sock.fail_update() {
+                    lock(&self.failed_updates).push(event);
                 }
             }
         }
         result
+    }
+
+    /// Moves reports of failed updates into `events`, as many as fit.
+    fn report_failed_updates(&self, events: &mut Events, capacity: usize) {
+        let mut failed = lock(&self.failed_updates);
+        let room = capacity.saturating_sub(events.len()).min(failed.len());
+        events.extend(failed.drain(..room));
     }
 
     /// Waits for readiness and puts the reports in `events`, replacing its contents.
@@ -235,9 +253,17 @@ impl Selector {
         loop {
             events.clear();
             self.is_polling.store(true, Ordering::SeqCst);
-            let dequeued = self
-                .flush_updates()
-                .and_then(|()| self.port.dequeue(&mut completions.0, capacity, wait_ms));
+            // Failures here become error events of their sockets, never an error of the wait.
+            let _ = self.flush_updates(None);
+            self.report_failed_updates(events, capacity);
+            let this_wait = if events.is_empty() { wait_ms } else { 0 };
+            let room = capacity - events.len();
+            let dequeued = if room == 0 {
+                completions.0.clear();
+                Ok(())
+            } else {
+                self.port.dequeue(&mut completions.0, room, this_wait)
+            };
             self.is_polling.store(false, Ordering::SeqCst);
             dequeued?;
             for entry in &completions.0 {
@@ -301,7 +327,11 @@ impl Drop for Selector {
             if self.port.dequeue(&mut completions.0, 64, wait_ms).is_err() {
                 break;
             }
-            if completions.0.is_empty() && (in_flight == 0 || wait_ms == 0) {
+            // Stop when nothing is left, or at the limit: a waker still waking on another thread
+            // would otherwise keep the queue from ever looking empty.
+            if completions.0.is_empty() && (in_flight == 0 || wait_ms == 0)
+                || Instant::now() >= limit
+            {
                 break;
             }
             for entry in &completions.0 {

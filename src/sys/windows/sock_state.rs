@@ -221,6 +221,21 @@ impl SockState {
         }
     }
 
+    /// After its request could not be issued: disarms the socket (asking again would fail
+    /// again until its owner has tried I/O) and returns the error report for its token, unless
+    /// it has been deleted meanwhile.
+    pub(super) fn fail_update(&self) -> Option<Event> {
+        let mut state = self.lock();
+        if state.deleted {
+            return None;
+        }
+        state.armed = 0;
+        Some(Event {
+            flags: POLL_FAILED,
+            data: state.token.0 as u64,
+        })
+    }
+
     /// Stops everything for this socket: no more reports, and a request in flight is cancelled.
     /// Its memory stays alive until that request's packet is dequeued (the request owns a
     /// reference to it). Works without the selector, which may be gone already.
