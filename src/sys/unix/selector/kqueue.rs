@@ -348,10 +348,11 @@ impl Waker {
         // several wakers share a queue.
         static NEXT_IDENT: AtomicUsize = AtomicUsize::new(0);
         let ident = NEXT_IDENT.fetch_add(1, Ordering::Relaxed);
+        // The duplicate first: once the user event is added, failing would leave it behind.
+        let kq = selector.kq.try_clone()?;
         let add = [rules::ADD_USER_EVENT];
         let receipts = selector.submit(ident, token, &add)?;
         rules::applied(&add, &receipts)?;
-        let kq = selector.kq.try_clone()?;
         Ok(Waker { kq, ident, token })
     }
 
@@ -376,6 +377,32 @@ impl Waker {
             Err(err) if err.kind() != io::ErrorKind::Interrupted => Err(err),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+))]
+impl Drop for Waker {
+    /// Removes the user event. Its ident is not an fd, so closing our duplicate of the queue
+    /// would leave it, and a wake not yet reported, in the kernel for the life of the queue.
+    fn drop(&mut self) {
+        let delete = kevent(self.ident, rules::USER, rules::DELETE, self.token);
+        // SAFETY: one initialised kevent is read during the call; the event list is empty, so
+        // nothing is written. A failure leaves only a knote that no one triggers any more.
+        let _ = unsafe {
+            ffi::kevent(
+                self.kq.as_raw_fd(),
+                &delete,
+                1,
+                ptr::null_mut(),
+                0,
+                ptr::null(),
+            )
+        };
     }
 }
 

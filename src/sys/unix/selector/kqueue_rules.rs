@@ -60,7 +60,7 @@ pub(super) const WRITE: Filter = kernel::EVFILT_WRITE as Filter;
 pub(super) const USER: Filter = kernel::EVFILT_USER as Filter;
 
 const ADD: Flags = kernel::EV_ADD as Flags;
-const DELETE: Flags = kernel::EV_DELETE as Flags;
+pub(super) const DELETE: Flags = kernel::EV_DELETE as Flags;
 const ENABLE: Flags = kernel::EV_ENABLE as Flags;
 const CLEAR: Flags = kernel::EV_CLEAR as Flags;
 const RECEIPT: Flags = kernel::EV_RECEIPT as Flags;
