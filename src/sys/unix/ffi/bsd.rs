@@ -282,6 +282,8 @@ extern "C" {
     pub(crate) fn poll(fds: *mut pollfd, nfds: nfds_t, timeout: c_int) -> c_int;
     pub(crate) fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
 
+    // NetBSD keeps the old `socket` for binaries of before 3.0; today's is `__socket30`.
+    #[cfg_attr(target_os = "netbsd", link_name = "__socket30")]
     pub(crate) fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int;
     pub(crate) fn socketpair(domain: c_int, ty: c_int, protocol: c_int, fds: *mut c_int) -> c_int;
     pub(crate) fn bind(fd: c_int, addr: *const sockaddr, len: socklen_t) -> c_int;
