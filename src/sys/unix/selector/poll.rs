@@ -31,8 +31,10 @@
 //! **Closing without deregistering.** An epoll or kqueue registration dies with its file; here it
 //! would linger, so `poll` answering `POLLNVAL` (not an open fd) removes it, and minimio's own
 //! sources deregister themselves when dropped (also when turned into their `std` type or a raw
-//! fd, which under epoll would stay registered). A `SourceFd` whose fd is closed and whose number
-//! is reused before the next `poll` is indistinguishable from the new file: deregister it first.
+//! fd, which under epoll would stay registered). A `SourceFd` must be deregistered before its fd
+//! is closed: if the number is reused before the next `poll`, the new file is indistinguishable
+//! from the old, and an fd whose interests were all reported (a hang-up, say) is left out of the
+//! array, so its closing is never noticed at all.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -169,9 +171,9 @@ impl Selector {
         loop {
             events.clear();
             let mut state = self.shared.lock();
-            // Wakes already pending are reported at once, with whatever fds are ready now.
-            report_wakes(&mut state, events);
-            let this_wait = if events.is_empty() { wait_ms } else { 0 };
+            // Wakes already pending make this poll a check of whatever fds are ready now. They
+            // are taken out of `woken` only after it succeeded, so a failing poll loses none.
+            let this_wait = if state.woken.is_empty() { wait_ms } else { 0 };
             self.shared.build_array(&state, &mut array, &mut ids);
             state.polling = true;
             drop(state);
@@ -234,8 +236,9 @@ impl Shared {
         if state.registrations.contains_key(&fd) {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
-                "the fd is already registered with this Poll (or was closed without being \
-                 deregistered, which the poll(2) backend cannot notice before its next poll)",
+                "the fd is already registered with this Poll (or an fd of that number was \
+                 closed without being deregistered, which the poll(2) backend cannot always \
+                 notice)",
             ));
         }
         let id = state.next_id;
