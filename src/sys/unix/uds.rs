@@ -81,8 +81,9 @@ fn raw_from_addr(addr: &SocketAddr) -> io::Result<(ffi::sockaddr_un, ffi::sockle
         with_marker.extend_from_slice(name);
         return raw_with_name(&with_marker, 0);
     }
-    // Unnamed: only the family. Binding it asks Linux to pick an abstract name ("autobind").
-    raw_with_name(&[], 0).map(|(raw, _)| (raw, size_of::<ffi::sa_family_t>() as ffi::socklen_t))
+    // Unnamed: only the header (the family, and on the BSDs the length). Binding it asks Linux
+    // to pick an abstract name ("autobind").
+    raw_with_name(&[], 0)
 }
 
 /// Reads back an address the kernel wrote, given the length it reported.
