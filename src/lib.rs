@@ -102,13 +102,13 @@
 //! | Linux with `RUSTFLAGS="--cfg minimio_force_poll"` | poll(2), edge triggering emulated, pipe waker | implemented; the whole test suite runs against it |
 //! | macOS, iOS, FreeBSD 12+, DragonFly | kqueue, `EVFILT_USER` waker | implemented; compiled with clippy and the FFI layout proof, never run |
 //! | NetBSD, OpenBSD | kqueue, pipe waker | implemented; compiled with clippy and the FFI layout proof (OpenBSD on nightly with `-Zbuild-std`), never run |
-//! | Windows | I/O completion ports with `\Device\Afd` polling, edge triggering emulated; a completion packet waker | implemented; the whole test suite runs under Wine |
+//! | Windows | I/O completion ports with `\Device\Afd` polling, edge triggering emulated; a completion packet waker | implemented; the test suite, less its Unix-only files, runs under Wine |
 //! | other Unix systems | poll(2) | not yet: the backend exists, but their system calls are not declared, so compiling fails with a clear message |
 //!
 //! The kqueue backend relies on `EV_RECEIPT` (one answer per change); a release that lacks it is
-//! not supported. The poll(2) backend emulates edge triggering: once an interest has been reported, it is not
-//! reported again until an I/O call on the source returns `WouldBlock` or the source is
-//! re-registered (for a `unix::SourceFd`, only re-registering re-arms it). A program
+//! not supported. The poll(2) backend emulates edge triggering: once an interest has been
+//! reported, it is not reported again until an I/O call on the source returns `WouldBlock` or
+//! the source is re-registered (for a `unix::SourceFd`, only re-registering re-arms it). A program
 //! that follows the drain rule above sees the same events as under epoll. The Windows backend
 //! emulates it the same way, for the `net` types.
 //!
