@@ -5,16 +5,11 @@ use std::{fmt, ops};
 
 const READABLE: u8 = 0b0001;
 const WRITABLE: u8 = 0b0010;
-#[cfg(any(
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "ios",
-    target_os = "macos",
-))]
+#[cfg(minimio_evfilt_aio)]
 const AIO: u8 = 0b0100;
-#[cfg(target_os = "freebsd")]
+#[cfg(minimio_evfilt_lio)]
 const LIO: u8 = 0b1000;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(minimio_linux)]
 const PRIORITY: u8 = 0b1_0000;
 
 /// The readiness a source is registered for.
@@ -61,22 +56,17 @@ impl Interest {
     /// Registering a source with it adds no knote: an AIO request is tied to the queue by the
     /// `aiocb` passed to `aio_read`/`aio_write` (with `SIGEV_KEVENT`), and its completion is
     /// reported as an event for which [`Event::is_aio`](crate::event::Event::is_aio) holds.
-    #[cfg(any(
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "ios",
-        target_os = "macos",
-    ))]
+    #[cfg(minimio_evfilt_aio)]
     pub const AIO: Interest = non_empty(AIO);
 
     /// Interest in `lio_listio` completions (`EVFILT_LIO`). FreeBSD only; like
     /// [`Interest::AIO`], the request itself ties the completion to the queue.
-    #[cfg(target_os = "freebsd")]
+    #[cfg(minimio_evfilt_lio)]
     pub const LIO: Interest = non_empty(LIO);
 
     /// Interest in priority data: TCP urgent data, or the exceptional conditions `EPOLLPRI`
     /// reports for some files (for example `/proc/self/mounts` changes). Linux and Android only.
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(minimio_linux)]
     pub const PRIORITY: Interest = non_empty(PRIORITY);
 
     /// Both interests together; the same as `self | other`, usable in `const` context.
@@ -111,21 +101,11 @@ impl Interest {
     /// Whether this interest includes `Interest::AIO` (always `false` where that interest does
     /// not exist, so code written for several platforms compiles everywhere).
     pub const fn is_aio(self) -> bool {
-        #[cfg(any(
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "macos",
-        ))]
+        #[cfg(minimio_evfilt_aio)]
         {
             self.0.get() & AIO != 0
         }
-        #[cfg(not(any(
-            target_os = "dragonfly",
-            target_os = "freebsd",
-            target_os = "ios",
-            target_os = "macos",
-        )))]
+        #[cfg(not(minimio_evfilt_aio))]
         {
             false
         }
@@ -133,11 +113,11 @@ impl Interest {
 
     /// Whether this interest includes `Interest::LIO` (always `false` except on FreeBSD).
     pub const fn is_lio(self) -> bool {
-        #[cfg(target_os = "freebsd")]
+        #[cfg(minimio_evfilt_lio)]
         {
             self.0.get() & LIO != 0
         }
-        #[cfg(not(target_os = "freebsd"))]
+        #[cfg(not(minimio_evfilt_lio))]
         {
             false
         }
@@ -146,11 +126,11 @@ impl Interest {
     /// Whether this interest includes `Interest::PRIORITY` (always `false` where that interest
     /// does not exist).
     pub const fn is_priority(self) -> bool {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(minimio_linux)]
         {
             self.0.get() & PRIORITY != 0
         }
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        #[cfg(not(minimio_linux))]
         {
             false
         }

@@ -17,25 +17,9 @@
 //! docs); modes (level, oneshot) will be added to
 //! `register` as a parameter when a backend offers them, not as new entry points.
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-))]
+#[cfg(minimio_unix)]
 mod unix;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-))]
+#[cfg(minimio_unix)]
 pub(crate) use self::unix::*;
 
 #[cfg(windows)]
@@ -43,16 +27,8 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use self::windows::*;
 
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    windows,
-)))]
+// Which systems are supported is decided once, in build.rs.
+#[cfg(not(any(minimio_unix, windows)))]
 compile_error!(
     "minimio runs on Linux, macOS, iOS, FreeBSD, NetBSD, OpenBSD, DragonFly and Windows for now: \
      other Unix systems need their system calls declared in src/sys/unix/ffi before the poll(2) \

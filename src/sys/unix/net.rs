@@ -19,20 +19,20 @@ use crate::sys::unix::{ffi, syscall};
 const LISTEN_BACKLOG: ffi::c_int = 1024;
 
 /// The type flags that make a socket non-blocking and close-on-exec as it is created.
-#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+#[cfg(not(minimio_apple))]
 const NEW_SOCKET_FLAGS: ffi::c_int = ffi::SOCK_NONBLOCK | ffi::SOCK_CLOEXEC;
 /// Darwin has no such flags; see [`finish_socket`].
-#[cfg(any(target_os = "macos", target_os = "ios"))]
+#[cfg(minimio_apple)]
 const NEW_SOCKET_FLAGS: ffi::c_int = 0;
 
 /// What is left to do once the kernel has made a socket: nothing where the creation flags
 /// exist; on Darwin, close-on-exec, non-blocking and `SO_NOSIGPIPE`.
-#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+#[cfg(not(minimio_apple))]
 fn finish_socket(_: &OwnedFd) -> io::Result<()> {
     Ok(())
 }
 
-#[cfg(any(target_os = "macos", target_os = "ios"))]
+#[cfg(minimio_apple)]
 fn finish_socket(socket: &OwnedFd) -> io::Result<()> {
     crate::sys::unix::set_cloexec_nonblocking(socket.as_raw_fd())?;
     set_int_option(socket.as_raw_fd(), ffi::SOL_SOCKET, ffi::SO_NOSIGPIPE, 1)
@@ -72,7 +72,7 @@ impl RawSocketAddr {
         match addr {
             SocketAddr::V4(addr) => {
                 let v4 = ffi::sockaddr_in {
-                    #[cfg(not(target_os = "linux"))]
+                    #[cfg(not(minimio_linux))]
                     sin_len: size_of::<ffi::sockaddr_in>() as u8,
                     sin_family: ffi::AF_INET as ffi::sa_family_t,
                     sin_port: addr.port().to_be(),
@@ -88,7 +88,7 @@ impl RawSocketAddr {
             }
             SocketAddr::V6(addr) => {
                 let v6 = ffi::sockaddr_in6 {
-                    #[cfg(not(target_os = "linux"))]
+                    #[cfg(not(minimio_linux))]
                     sin6_len: size_of::<ffi::sockaddr_in6>() as u8,
                     sin6_family: ffi::AF_INET6 as ffi::sa_family_t,
                     sin6_port: addr.port().to_be(),
@@ -245,10 +245,10 @@ pub(crate) fn accept(
 ) -> io::Result<OwnedFd> {
     // SAFETY: `addr` points at `*len` writable bytes (the callers pass their own storage) and
     // `len` is a valid in/out length.
-    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    #[cfg(not(minimio_apple))]
     let fd = syscall(unsafe { ffi::accept4(fd, addr, len, NEW_SOCKET_FLAGS) })?;
     // SAFETY: as above.
-    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    #[cfg(minimio_apple)]
     let fd = syscall(unsafe { ffi::accept(fd, addr, len) })?;
     // SAFETY: `fd` was just returned by the kernel and nothing else owns it.
     let socket = unsafe { OwnedFd::from_raw_fd(fd) };

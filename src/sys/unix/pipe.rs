@@ -11,14 +11,14 @@ use crate::sys::unix::{ffi, syscall};
 pub(crate) fn new_pipe() -> io::Result<(File, File)> {
     let mut fds = [-1; 2];
     // SAFETY: `fds` has room for the two fds pipe2 writes.
-    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    #[cfg(not(minimio_apple))]
     syscall(unsafe { ffi::pipe2(fds.as_mut_ptr(), ffi::O_NONBLOCK | ffi::O_CLOEXEC) })?;
     // SAFETY: `fds` has room for the two fds pipe writes.
-    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    #[cfg(minimio_apple)]
     syscall(unsafe { ffi::pipe(fds.as_mut_ptr()) })?;
     // SAFETY: both fds were just returned by the kernel and nothing else owns them.
     let pipe = unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) };
-    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    #[cfg(minimio_apple)]
     {
         crate::sys::unix::set_cloexec_nonblocking(pipe.0.as_raw_fd())?;
         crate::sys::unix::set_cloexec_nonblocking(pipe.1.as_raw_fd())?;

@@ -8,7 +8,7 @@
 use std::io;
 use std::mem::{offset_of, size_of};
 use std::os::fd::{AsRawFd, OwnedFd};
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(minimio_linux)]
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::{self, SocketAddr};
@@ -26,7 +26,7 @@ const PATH_CAPACITY: usize = size_of::<ffi::sockaddr_un>() - PATH_OFFSET;
 /// A Unix-domain address with an empty path.
 fn empty_raw() -> ffi::sockaddr_un {
     ffi::sockaddr_un {
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(minimio_linux))]
         sun_len: 0,
         sun_family: ffi::AF_UNIX as ffi::sa_family_t,
         sun_path: [0; PATH_CAPACITY],
@@ -62,7 +62,7 @@ fn raw_with_name(
     }
     raw.sun_path[..name.len()].copy_from_slice(name);
     let len = PATH_OFFSET + name.len() + trailing_nuls;
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(minimio_linux))]
     {
         raw.sun_len = len as u8;
     }
@@ -74,7 +74,7 @@ fn raw_from_addr(addr: &SocketAddr) -> io::Result<(ffi::sockaddr_un, ffi::sockle
     if let Some(path) = addr.as_pathname() {
         return raw_from_path(path);
     }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(minimio_linux)]
     if let Some(name) = addr.as_abstract_name() {
         let mut with_marker = Vec::with_capacity(name.len() + 1);
         with_marker.push(0);
@@ -94,7 +94,7 @@ fn addr_from_raw(raw: &ffi::sockaddr_un, len: ffi::socklen_t) -> io::Result<Opti
     let name = &raw.sun_path[..name_len];
     match name.first() {
         None => Ok(None),
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(minimio_linux)]
         Some(0) => SocketAddr::from_abstract_name(&name[1..]).map(Some),
         Some(_) => {
             let path = name.split(|&b| b == 0).next().unwrap_or_default();
@@ -229,7 +229,7 @@ mod tests {
         }
     }
 
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(minimio_linux)]
     #[test]
     fn abstract_names_round_trip() {
         let addr = SocketAddr::from_abstract_name(b"minimio\0test").unwrap();

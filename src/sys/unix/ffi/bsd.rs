@@ -54,7 +54,7 @@ pub(crate) type KeventCount = usize;
 /// never a pointer, and an integer keeps reports `Send` and `Sync`. The layout is the same.
 /// Darwin packs the struct to 4 bytes (`#pragma pack(4)` in `<sys/event.h>`).
 #[repr(C)]
-#[cfg_attr(any(target_os = "macos", target_os = "ios"), repr(packed(4)))]
+#[cfg_attr(minimio_apple, repr(packed(4)))]
 #[derive(Clone, Copy)]
 pub(crate) struct kevent {
     /// What the filter watches: an fd for the read and write filters, any number for user events.
@@ -153,7 +153,7 @@ pub(crate) const F_SETFL: c_int = 4;
 pub(crate) const FD_CLOEXEC: c_int = 1;
 pub(crate) const O_NONBLOCK: c_int = 0x4;
 
-#[cfg(any(target_os = "macos", target_os = "ios"))]
+#[cfg(minimio_apple)]
 pub(crate) const O_CLOEXEC: c_int = 0x0100_0000;
 #[cfg(target_os = "freebsd")]
 pub(crate) const O_CLOEXEC: c_int = 0x0010_0000;
@@ -170,7 +170,7 @@ pub(crate) const O_CLOEXEC: c_int = 0x0002_0000;
 
 pub(crate) const AF_UNIX: c_int = 1;
 pub(crate) const AF_INET: c_int = 2;
-#[cfg(any(target_os = "macos", target_os = "ios"))]
+#[cfg(minimio_apple)]
 pub(crate) const AF_INET6: c_int = 30;
 #[cfg(any(target_os = "freebsd", target_os = "dragonfly"))]
 pub(crate) const AF_INET6: c_int = 28;
@@ -190,7 +190,7 @@ pub(crate) const SOCK_NONBLOCK: c_int = 0x4000;
 
 pub(crate) const SOL_SOCKET: c_int = 0xffff;
 pub(crate) const SO_REUSEADDR: c_int = 0x0004;
-#[cfg(any(target_os = "macos", target_os = "ios"))]
+#[cfg(minimio_apple)]
 pub(crate) const SO_NOSIGPIPE: c_int = 0x1022;
 pub(crate) const IPPROTO_IPV6: c_int = 41;
 pub(crate) const IPV6_V6ONLY: c_int = 27;
@@ -305,13 +305,13 @@ extern "C" {
     ) -> c_int;
 }
 
-#[cfg(any(target_os = "macos", target_os = "ios"))]
+#[cfg(minimio_apple)]
 extern "C" {
     pub(crate) fn pipe(fds: *mut c_int) -> c_int;
     pub(crate) fn accept(fd: c_int, addr: *mut sockaddr, len: *mut socklen_t) -> c_int;
 }
 
-#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+#[cfg(not(minimio_apple))]
 extern "C" {
     pub(crate) fn pipe2(fds: *mut c_int, flags: c_int) -> c_int;
     pub(crate) fn accept4(
@@ -423,9 +423,9 @@ mod layout_proof {
     );
     #[cfg(target_os = "freebsd")]
     same_value!(EVFILT_LIO);
-    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    #[cfg(minimio_apple)]
     same_value!(SO_NOSIGPIPE);
-    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    #[cfg(not(minimio_apple))]
     same_value!(SOCK_CLOEXEC, SOCK_NONBLOCK);
 
     // Signatures: each of ours and libc's coerce to the same function-pointer shape, with our
@@ -473,7 +473,7 @@ mod layout_proof {
     const _: unsafe extern "C" fn(c_int, c_int, c_int, *const c_void, libc::socklen_t) -> c_int =
         libc::setsockopt;
 
-    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    #[cfg(minimio_apple)]
     mod darwin {
         use super::super::*;
 
@@ -484,7 +484,7 @@ mod layout_proof {
             libc::accept;
     }
 
-    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    #[cfg(not(minimio_apple))]
     mod with_flags {
         use super::super::*;
 

@@ -9,28 +9,14 @@
 //! `minimio_force_poll` is set), but every part is declared and proven in every build, so unused
 //! items are expected here.
 
-#[cfg(target_os = "linux")]
+#[cfg(minimio_linux)]
 #[allow(dead_code)]
 mod linux;
-#[cfg(target_os = "linux")]
+#[cfg(minimio_linux)]
 pub(crate) use self::linux::*;
 
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-))]
+#[cfg(minimio_bsd)]
 #[allow(dead_code)]
 mod bsd;
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-))]
+#[cfg(minimio_bsd)]
 pub(crate) use self::bsd::*;

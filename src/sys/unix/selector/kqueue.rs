@@ -322,12 +322,7 @@ fn report(event: &ffi::kevent) -> Report {
 /// `NOTE_TRIGGER` on it, edge-triggered like the others, so every trigger after a report is a
 /// new report and one wake is one system call. It holds its own duplicate of the kqueue fd, so
 /// it can be used from any thread and outlives the `Poll`.
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-))]
+#[cfg(minimio_evfilt_user)]
 #[derive(Debug)]
 pub(crate) struct Waker {
     kq: OwnedFd,
@@ -335,12 +330,7 @@ pub(crate) struct Waker {
     token: Token,
 }
 
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-))]
+#[cfg(minimio_evfilt_user)]
 impl Waker {
     pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -380,12 +370,7 @@ impl Waker {
     }
 }
 
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-))]
+#[cfg(minimio_evfilt_user)]
 impl Drop for Waker {
     /// Removes the user event. Its ident is not an fd, so closing our duplicate of the queue
     /// would leave it, and a wake not yet reported, in the kernel for the life of the queue.

@@ -13,25 +13,11 @@ use std::time::Duration;
 
 use crate::Interest;
 
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-))]
+#[cfg(minimio_bsd)]
 use crate::sys::unix::ffi as kernel;
 
 /// FreeBSD's values, so that the rules can be tested where there is no kqueue.
-#[cfg(not(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-)))]
+#[cfg(not(minimio_bsd))]
 mod kernel {
     pub(crate) const EVFILT_READ: i16 = -1;
     pub(crate) const EVFILT_WRITE: i16 = -2;
@@ -128,7 +114,7 @@ pub(super) const REMOVE: [Change; 2] = [
 ];
 
 /// Registers a user event (the waker), edge-triggered, with a receipt.
-#[cfg(not(any(target_os = "netbsd", target_os = "openbsd")))]
+#[cfg(any(minimio_evfilt_aio, not(minimio_bsd)))]
 pub(super) const ADD_USER_EVENT: Change = Change {
     filter: USER,
     flags: ADD | CLEAR | RECEIPT,
@@ -227,34 +213,22 @@ pub(super) fn readiness(report: &Report) -> Readiness {
     }
 }
 
-#[cfg(not(any(target_os = "netbsd", target_os = "openbsd")))]
+#[cfg(any(minimio_evfilt_aio, not(minimio_bsd)))]
 fn is_aio(filter: Filter) -> bool {
     filter == kernel::EVFILT_AIO as Filter
 }
 
-#[cfg(any(target_os = "netbsd", target_os = "openbsd"))]
+#[cfg(all(minimio_bsd, not(minimio_evfilt_aio)))]
 fn is_aio(_: Filter) -> bool {
     false
 }
 
-#[cfg(not(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-)))]
+#[cfg(any(minimio_evfilt_lio, not(minimio_bsd)))]
 fn is_lio(filter: Filter) -> bool {
     filter == kernel::EVFILT_LIO as Filter
 }
 
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-))]
+#[cfg(all(minimio_bsd, not(minimio_evfilt_lio)))]
 fn is_lio(_: Filter) -> bool {
     false
 }
@@ -370,13 +344,7 @@ mod tests {
         assert!(readiness(&report).readable && !readiness(&report).aio);
     }
 
-    #[cfg(not(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-    )))]
+    #[cfg(any(minimio_evfilt_lio, not(minimio_bsd)))]
     #[test]
     fn aio_and_lio_filters_are_recognised() {
         let aio = Report {

@@ -2,92 +2,39 @@
 //!
 //! epoll on Linux, kqueue on macOS, iOS and the BSDs, and poll(2) wherever neither is used:
 //! `RUSTFLAGS="--cfg minimio_force_poll"` selects it on any of those systems, which is how its
-//! tests run on Linux.
+//! tests run on Linux. build.rs turns that choice into `minimio_epoll`, `minimio_kqueue` or
+//! `minimio_poll`.
 
-#[cfg(any(target_os = "linux", minimio_force_poll))]
+#[cfg(any(minimio_epoll, minimio_poll))]
 use std::time::Duration;
 
-#[cfg(all(target_os = "linux", not(minimio_force_poll)))]
+#[cfg(minimio_epoll)]
 mod epoll;
-#[cfg(all(target_os = "linux", not(minimio_force_poll)))]
+#[cfg(minimio_epoll)]
 pub(crate) use self::epoll::{event, Event, Events, Selector};
 
-#[cfg(all(
-    any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-    ),
-    not(minimio_force_poll)
-))]
+#[cfg(minimio_kqueue)]
 mod kqueue;
-#[cfg(all(
-    any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "dragonfly",
-    ),
-    not(minimio_force_poll)
-))]
+#[cfg(all(minimio_kqueue, minimio_evfilt_user))]
 pub(crate) use self::kqueue::Waker;
-#[cfg(all(
-    any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-    ),
-    not(minimio_force_poll)
-))]
+#[cfg(minimio_kqueue)]
 pub(crate) use self::kqueue::{event, Event, Events, Selector};
 
 // The kernel-independent half of the kqueue backend is compiled on every Unix when testing, so
 // its rules are checked on machines that have no kqueue.
-#[cfg(any(
-    test,
-    all(
-        any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly",
-        ),
-        not(minimio_force_poll)
-    )
-))]
-#[cfg_attr(
-    any(
-        minimio_force_poll,
-        not(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly",
-        ))
-    ),
-    allow(dead_code)
-)]
+#[cfg(any(test, minimio_kqueue))]
+#[cfg_attr(not(minimio_kqueue), allow(dead_code))]
 mod kqueue_rules;
 
-#[cfg(minimio_force_poll)]
+#[cfg(minimio_poll)]
 mod poll;
-#[cfg(minimio_force_poll)]
+#[cfg(minimio_poll)]
 pub(crate) use self::poll::{event, Event, Events, IoSourceState, Selector, Waker};
 
 /// A timeout in whole milliseconds, as `epoll_wait` and `poll` take it: -1 for ever, rounded
 /// *up* so that a wait never ends early, and at most `i32::MAX` (a caller with a longer timeout
 /// waits again for what is left).
-#[cfg(any(target_os = "linux", minimio_force_poll))]
+#[cfg(any(minimio_epoll, minimio_poll))]
 fn timeout_ms(timeout: Option<Duration>) -> i32 {
     match timeout {
         None => -1,
@@ -99,7 +46,7 @@ fn timeout_ms(timeout: Option<Duration>) -> i32 {
     }
 }
 
-#[cfg(all(test, any(target_os = "linux", minimio_force_poll)))]
+#[cfg(all(test, any(minimio_epoll, minimio_poll)))]
 mod tests {
     use super::*;
 

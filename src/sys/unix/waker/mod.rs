@@ -4,21 +4,16 @@
 //! kqueue where the kernel has had one for long enough to rely on, and a pipe on the other
 //! kqueue systems. The poll(2) backend keeps its waker in the selector itself.
 
-#[cfg(target_os = "linux")]
+#[cfg(minimio_epoll)]
 mod eventfd;
-#[cfg(target_os = "linux")]
+#[cfg(minimio_epoll)]
 pub(crate) use self::eventfd::Waker;
 
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "dragonfly",
-))]
+#[cfg(all(minimio_kqueue, minimio_evfilt_user))]
 pub(crate) use super::selector::Waker;
 
 // NetBSD and OpenBSD added EVFILT_USER only in recent releases; a pipe works on all of them.
-#[cfg(any(target_os = "netbsd", target_os = "openbsd"))]
+#[cfg(all(minimio_kqueue, not(minimio_evfilt_user)))]
 mod pipe;
-#[cfg(any(target_os = "netbsd", target_os = "openbsd"))]
+#[cfg(all(minimio_kqueue, not(minimio_evfilt_user)))]
 pub(crate) use self::pipe::Waker;
