@@ -177,9 +177,13 @@
 //! - a timeout below the kernel's granularity (1 ns, 999 µs): rounded up, never returns early
 //!   (`tests/poll.rs::one_nanosecond_timeout_is_not_cut_short`,
 //!   `tests/poll.rs::sub_millisecond_timeout_is_not_cut_short`);
-//! - signals during the wait, even a storm of them without `SA_RESTART`: the wait resumes,
-//!   never `Interrupted`, no event lost, no timeout cut short
-//!   (`tests/eintr.rs::signals_do_not_cut_a_timeout_short`,
+//! - a signal handled during the wait (Unix): `Interrupted`, with no event reported, as under
+//!   mio, so a flag set by the handler is seen at once
+//!   (`tests/eintr.rs::a_handled_signal_ends_the_wait_as_interrupted`,
+//!   `tests/eintr.rs::a_flag_set_by_a_signal_handler_stops_an_unbounded_loop`); a caller that
+//!   polls again loses no event, even under a storm of signals without `SA_RESTART`, and an `Ok`
+//!   return without events is never before its timeout
+//!   (`tests/eintr.rs::signals_never_make_an_ok_return_early`,
 //!   `tests/faults.rs::signal_storm_keeps_short_timeouts_whole`,
 //!   `tests/faults.rs::signal_storm_loses_no_event_and_never_ends_an_unbounded_wait`).
 //!
@@ -206,8 +210,6 @@
 //!
 //! # Differences from mio
 //!
-//! - [`Poll::poll`] never returns [`Interrupted`](std::io::ErrorKind::Interrupted): a signal
-//!   during the wait resumes it with the time left.
 //! - Registering a minimio socket that is still registered elsewhere is refused with
 //!   `AlreadyExists` in release builds too (mio checks only in debug builds); a socket whose
 //!   queue has been dropped may be registered again.
@@ -219,6 +221,17 @@
 //!   `epoll_ctl`), so a duplicate of its fd (made with `try_clone` before `from_std`, or held by
 //!   a child between `fork` and `exec`) cannot keep its token alive; mio leaves that
 //!   registration in the kernel.
+//! - Several [`Waker`]s per [`Poll`] work, each reporting its own token; mio allows one and
+//!   panics in debug builds when a second is made.
+//! - A timeout longer than one kernel wait can express (about 24.8 days for epoll and poll(2),
+//!   49.7 days on Windows) is waited out in full; mio returns early, with no event.
+//! - [`Registry::try_clone`] shares the queue instead of duplicating its fd, so it cannot fail
+//!   and every clone's `as_raw_fd` is the same number.
+//! - The `net` types are larger than `std`'s: beside the socket they keep the record of the queue
+//!   they are registered with, which is what makes the misuse errors above possible (a
+//!   `TcpListener` is 16 bytes under epoll on 64-bit Linux, against 4 for `std`'s and mio's).
+//! - Error messages are minimio's own; the [`ErrorKind`](std::io::ErrorKind)s are mio's (or,
+//!   where mio has none, the ones documented on each method).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]

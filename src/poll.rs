@@ -63,9 +63,30 @@ use crate::{sys, Events, Interest, Token};
 ///
 /// # Signals
 ///
-/// A signal delivered while `poll` waits does not end the wait: `poll` resumes with the time
-/// left and never returns [`io::ErrorKind::Interrupted`]. (mio returns `Interrupted` here;
-/// minimio hides it because a caller's only sensible reaction is to call `poll` again.)
+/// On Unix, a signal whose handler runs while `poll` waits ends the wait: `poll` returns
+/// [`io::ErrorKind::Interrupted`] with `events` empty, as mio does. That is what lets a handler
+/// that only sets a flag stop a loop at once: the loop sees `Interrupted`, looks at the flag, and
+/// either stops or calls `poll` again. Signals that are ignored, blocked in the polling thread,
+/// or delivered to another thread do not interrupt it. (Windows has no signals; its console
+/// events do not touch a waiting `poll`.)
+///
+/// ```no_run
+/// # use std::io::ErrorKind;
+/// # use minimio::{Events, Poll};
+/// # fn stop_requested() -> bool { false }
+/// # let mut poll = Poll::new()?;
+/// # let mut events = Events::with_capacity(64);
+/// loop {
+///     match poll.poll(&mut events, None) {
+///         Ok(()) => {}
+///         Err(e) if e.kind() == ErrorKind::Interrupted && stop_requested() => break,
+///         Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+///         Err(e) => return Err(e),
+///     }
+///     // ... handle `events` ...
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Poll {
     registry: Registry,
 }
@@ -117,12 +138,24 @@ impl Poll {
     /// # Errors
     ///
     /// - [`io::ErrorKind::InvalidInput`] if `events` has zero capacity.
+    /// - [`io::ErrorKind::Interrupted`] if a signal handler ran during the wait (Unix; see
+    ///   [Signals](Poll#signals)); `events` is empty, and calling `poll` again is always fine.
     /// - Other errors come from the OS and are not expected in a correct program.
-    ///
-    /// Never [`io::ErrorKind::Interrupted`]: see [Signals](Poll#signals).
     pub fn poll(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        if events.capacity() == 0 {
+            return Err(zero_capacity());
+        }
         self.registry.selector.select(events.sys(), timeout)
     }
+}
+
+/// Kept out of line so that the check costs `poll` a comparison and nothing more.
+#[cold]
+fn zero_capacity() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "cannot poll into an `Events` with zero capacity",
+    )
 }
 
 impl Registry {

@@ -456,3 +456,16 @@ fn registering_a_poll_in_itself_is_refused() {
 fn events_capacity_overflow_panics_like_vec() {
     let _ = Events::with_capacity(usize::MAX);
 }
+
+/// The size the crate docs give for a `TcpListener` (its socket and its registration record),
+/// so the documented difference from mio stays true.
+#[cfg(all(
+    target_os = "linux",
+    target_pointer_width = "64",
+    not(minimio_force_poll)
+))]
+#[test]
+fn tcp_listener_is_the_documented_size() {
+    assert_eq!(std::mem::size_of::<minimio::net::TcpListener>(), 16);
+    assert_eq!(std::mem::size_of::<std::net::TcpListener>(), 4);
+}

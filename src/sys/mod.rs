@@ -5,7 +5,7 @@
 //!
 //! | item | what it is |
 //! |---|---|
-//! | `Selector` | the kernel's event queue. `new()` and `select(&mut Events, Option<Duration>)`, taking `&self` so one selector can be shared by threads. `select` never returns early without an event, treats `None` and timeouts too large to represent as "for ever", and retries after signals. On Unix it also offers `register(fd, token, interest)`, `reregister(..)` and `deregister(fd)` for `unix::SourceFd` (`AlreadyExists` for a source already present, `NotFound` for an absent one); sockets go through `IoSourceState`, which on Windows keeps the per-socket state those calls need there. |
+//! | `Selector` | the kernel's event queue. `new()` and `select(&mut Events, Option<Duration>)`, taking `&self` so one selector can be shared by threads. `select` never returns early without an event, treats `None` and timeouts too large to represent as "for ever", and returns `Interrupted` when a signal handler ran during the wait, as mio does. On Unix it also offers `register(fd, token, interest)`, `reregister(..)` and `deregister(fd)` for `unix::SourceFd` (`AlreadyExists` for a source already present, `NotFound` for an absent one); sockets go through `IoSourceState`, which on Windows keeps the per-socket state those calls need there. |
 //! | `Event`, `Events` | one readiness report as the kernel writes it, and the buffer of them (`Vec<Event>`, whose capacity is the most one `select` returns). |
 //! | `event::{token, is_readable, is_writable, is_error, is_read_closed, is_write_closed, is_priority, is_aio, is_lio, debug_details}` | reading a report, as free functions over `&Event`. |
 //! | `Waker` | `new(&Selector, Token)` and `wake(&self)`: makes the selector report `Token` as readable from any thread. |

@@ -98,52 +98,59 @@ impl Selector {
     /// - Other timeouts are rounded *up* to whole milliseconds, so the call never returns early
     ///   without an event; a timeout longer than one `epoll_wait` can express (about 24.8 days),
     ///   or too long to represent as an [`Instant`], is waited out in several calls.
-    /// - A signal interrupting the wait (`EINTR`) does not end it: the wait resumes with the time
-    ///   that is left, so `Interrupted` is never returned.
+    /// - A signal handled while waiting ends the wait with `EINTR`, returned as
+    ///   [`io::ErrorKind::Interrupted`] with `events` empty, as mio does: a program whose handler
+    ///   sets a flag sees the flag at once instead of at the next event.
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        // Never 0: `Poll::poll` refuses an empty `Events` before calling here.
         let capacity = events.capacity().min(i32::MAX as usize) as i32;
-        if capacity == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot poll into an `Events` with zero capacity",
-            ));
+        let wait_ms = timeout_ms(timeout);
+        if wait_ms < i32::MAX {
+            // The common case: one call. The kernel sleeps at least the rounded-up milliseconds,
+            // so a return with no event is never early and there is no clock to read.
+            return self.wait(events, capacity, wait_ms);
         }
-        let deadline = match timeout {
-            Some(timeout) if !timeout.is_zero() => Instant::now().checked_add(timeout),
-            _ => None,
-        };
-        let mut wait_ms = timeout_ms(timeout);
+        self.wait_until(events, capacity, timeout)
+    }
+
+    /// One `epoll_wait`.
+    fn wait(&self, events: &mut Events, capacity: i32, wait_ms: i32) -> io::Result<()> {
+        events.clear();
+        // SAFETY: the pointer and capacity describe the spare capacity of `events`; the kernel
+        // writes at most `capacity` whole epoll_event values there.
+        let ready = syscall(unsafe {
+            ffi::epoll_wait(
+                self.epoll.as_raw_fd(),
+                events.as_mut_ptr(),
+                capacity,
+                wait_ms,
+            )
+        })?;
+        // SAFETY: epoll_wait initialised exactly `ready` (<= capacity) entries.
+        unsafe { events.set_len(ready as usize) };
+        Ok(())
+    }
+
+    /// A wait longer than one `epoll_wait` can express (about 24.8 days), or too long to be an
+    /// [`Instant`]: wait in several calls until an event, a signal or the deadline.
+    #[cold]
+    fn wait_until(
+        &self,
+        events: &mut Events,
+        capacity: i32,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
         loop {
-            events.clear();
-            // SAFETY: the pointer and capacity describe the spare capacity of `events`; the
-            // kernel writes at most `capacity` whole epoll_event values there.
-            let ready = unsafe {
-                ffi::epoll_wait(
-                    self.epoll.as_raw_fd(),
-                    events.as_mut_ptr(),
-                    capacity,
-                    wait_ms,
-                )
+            let wait_ms = match deadline {
+                Some(deadline) => {
+                    timeout_ms(Some(deadline.saturating_duration_since(Instant::now())))
+                }
+                None => -1,
             };
-            match syscall(ready) {
-                Ok(ready) => {
-                    // SAFETY: epoll_wait initialised exactly `ready` (<= capacity) entries.
-                    unsafe { events.set_len(ready as usize) };
-                    if ready > 0 || wait_ms == 0 {
-                        return Ok(());
-                    }
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
-            }
-            // No event yet: a signal interrupted us, or a wait longer than one call can express
-            // ran out of milliseconds. Wait again for whatever is left. Without a deadline the
-            // wait is for ever (or a zero timeout, which keeps `wait_ms` at 0 and returns).
-            if let Some(deadline) = deadline {
-                wait_ms = timeout_ms(Some(deadline.saturating_duration_since(Instant::now())));
-                if wait_ms == 0 {
-                    return Ok(());
-                }
+            self.wait(events, capacity, wait_ms)?;
+            if !events.is_empty() || wait_ms == 0 {
+                return Ok(());
             }
         }
     }

@@ -159,15 +159,9 @@ impl Selector {
     /// Builds the array, `poll`s, and reports, replacing the contents of `events`.
     ///
     /// Timeouts follow epoll's rules: `None` waits for ever, others are rounded up to whole
-    /// milliseconds and waited out in full (again and again if need be), and neither a signal
-    /// (`EINTR`) nor a registration change ends the wait before an event or the deadline.
+    /// milliseconds and waited out in full (again and again if need be). A registration change
+    /// does not end the wait before an event or the deadline; a signal does, as `Interrupted`.
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
-        if events.capacity() == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot poll into an `Events` with zero capacity",
-            ));
-        }
         let deadline = match timeout {
             Some(timeout) if !timeout.is_zero() => Instant::now().checked_add(timeout),
             _ => None,
@@ -193,11 +187,9 @@ impl Selector {
 
             let mut state = self.shared.lock();
             state.polling = false;
-            match result {
-                Ok(_) => {}
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
-            }
+            // A signal ends the wait as `Interrupted`, as under epoll. Pending wakes stay
+            // pending: nothing was reported.
+            result?;
             if array[0].revents != 0 {
                 self.shared.empty_wake_pipe()?;
             }
@@ -208,8 +200,8 @@ impl Selector {
             if !events.is_empty() || wait_ms == 0 {
                 return Ok(());
             }
-            // Nothing to report: a signal, a registration change, or a wait longer than one call
-            // can express. Wait again for what is left (for ever if there is no deadline).
+            // Nothing to report: a registration change, or a wait longer than one call can
+            // express. Wait again for what is left (for ever if there is no deadline).
             if let Some(deadline) = deadline {
                 wait_ms = timeout_ms(Some(deadline.saturating_duration_since(Instant::now())));
                 if wait_ms == 0 {
