@@ -50,6 +50,20 @@ impl<T: sys::AsRawSource> IoSource<T> {
         self.state.do_io(io, &self.inner)
     }
 
+    /// Takes the socket's pending error (`take` is the `std` type's `take_error`). A backend
+    /// that stops watching a source once it reported an error watches it again when the
+    /// program has taken one.
+    pub(crate) fn take_error(
+        &self,
+        take: impl FnOnce(&T) -> io::Result<Option<io::Error>>,
+    ) -> io::Result<Option<io::Error>> {
+        let taken = take(&self.inner);
+        if let Ok(Some(_)) = &taken {
+            self.state.error_taken();
+        }
+        taken
+    }
+
     /// The `std` object. Its fd lives on, and under epoll and kqueue so does its registration
     /// (unlike a drop, which removes it); the poll(2) backend's state, dropped here, forgets it.
     pub(crate) fn into_inner(self) -> T {

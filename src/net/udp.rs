@@ -187,7 +187,7 @@ impl UdpSocket {
 
     /// Takes the pending socket error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.take_error()
+        self.inner.take_error(|socket| socket.take_error())
     }
 
     /// Runs an I/O call of the caller's own on this socket; see [`TcpStream::try_io`](crate::net::TcpStream::try_io).

@@ -98,7 +98,7 @@ impl TcpListener {
 
     /// Takes the pending socket error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.take_error()
+        self.inner.take_error(|socket| socket.take_error())
     }
 }
 

@@ -112,7 +112,7 @@ impl TcpStream {
     /// Takes the pending socket error (`SO_ERROR`), clearing it. After a writable or error event
     /// on a connecting stream, `Some(error)` means the connection failed.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.take_error()
+        self.inner.take_error(|socket| socket.take_error())
     }
 
     /// Reads without removing the bytes from the receive queue. `WouldBlock` if there are none.

@@ -97,7 +97,7 @@ impl UnixDatagram {
 
     /// Takes the pending socket error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.take_error()
+        self.inner.take_error(|socket| socket.take_error())
     }
 
     /// Shuts down the reading half, the writing half, or both.

@@ -73,7 +73,7 @@ impl UnixListener {
 
     /// Takes the pending socket error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.inner.take_error()
+        self.inner.take_error(|socket| socket.take_error())
     }
 }
 

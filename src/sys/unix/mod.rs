@@ -102,4 +102,7 @@ impl IoSourceState {
     ) -> io::Result<R> {
         io(source)
     }
+
+    /// The kernel keeps watching a source whose error was reported: nothing to do.
+    pub(crate) fn error_taken(&self) {}
 }

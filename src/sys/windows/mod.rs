@@ -130,6 +130,17 @@ impl IoSourceState {
         }
         result
     }
+
+    /// The program took the socket's pending error (`take_error`). Like a `WouldBlock`, that
+    /// ends what was reported, so every wanted event is armed again.
+    pub(crate) fn error_taken(&self) {
+        if let Some(registration) = &self.registration {
+            if let Some(selector) = registration.selector.upgrade() {
+                // As in `do_io`: a failed request leaves the socket queued for the next poll.
+                let _ = selector.rearm(&registration.sock);
+            }
+        }
+    }
 }
 
 impl Drop for IoSourceState {

@@ -23,6 +23,14 @@
 //! that sends and then closes is heard, as under epoll, even if the program has not yet read
 //! the data.
 //!
+//! **Errors.** `poll` reports `POLLERR` (and `POLLHUP`) whatever the array asks for, for as long
+//! as the condition lasts, so once one is reported the fd leaves the array altogether: keeping it
+//! would make every `poll` return at once. It comes back, with every wanted interest armed, when
+//! the program has dealt with the error: it took it with `take_error`, or an I/O call failed
+//! (which hands the program the error, and for a socket clears it), or returned `WouldBlock`.
+//! So a connected UDP socket whose datagram was refused (`POLLERR` alone, from an ICMP
+//! port-unreachable) goes on hearing the datagrams that arrive after that, as under epoll.
+//!
 //! **Changes while `poll` sleeps.** The sleeping thread's array is a copy, so every change to the
 //! map made while a thread is inside `poll` (register, reregister, deregister, re-arm, wake) also
 //! writes one byte to a pipe whose reading end is always watched. The sleeper wakes, empties the

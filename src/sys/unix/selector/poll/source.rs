@@ -107,21 +107,41 @@ impl IoSourceState {
         Ok(())
     }
 
-    /// Runs one I/O call; `WouldBlock` re-arms the registration (see the module docs).
+    /// Runs one I/O call. A call that fails re-arms the registration: `WouldBlock` says the
+    /// program drained what was reported, and any other error has just been handed to it, so
+    /// an error report is not the end of the registration (see the module docs).
     pub(crate) fn do_io<T, R>(
         &self,
         io: impl FnOnce(&T) -> io::Result<R>,
         source: &T,
     ) -> io::Result<R> {
         let result = io(source);
-        if let (Err(err), Some(registration)) = (&result, &self.registration) {
+        if let Err(err) = &result {
+            let rearmed = self.rearm();
+            // The I/O error matters more than a failure to wake a sleeping poller, which only
+            // delays the re-armed interests until the next `poll`.
             if err.kind() == io::ErrorKind::WouldBlock {
-                if let Some(shared) = registration.shared.upgrade() {
-                    shared.rearm(registration.fd, registration.id)?;
-                }
+                rearmed?;
             }
         }
         result
+    }
+
+    /// The program took the source's pending error (`take_error`): watch it again, so that
+    /// what happens next (a datagram after a refused one, say) is reported.
+    pub(crate) fn error_taken(&self) {
+        // As above: a failed wake-up only delays the re-armed interests to the next `poll`.
+        let _ = self.rearm();
+    }
+
+    fn rearm(&self) -> io::Result<()> {
+        match &self.registration {
+            Some(registration) => match registration.shared.upgrade() {
+                Some(shared) => shared.rearm(registration.fd, registration.id),
+                None => Ok(()),
+            },
+            None => Ok(()),
+        }
     }
 }
 
