@@ -30,6 +30,8 @@ const FAMILIES: &[(&str, &[&str])] = &[
     ),
     // kqueue systems with EVFILT_LIO (Interest::LIO).
     ("minimio_evfilt_lio", &["freebsd"]),
+    // poll(2) can report a peer's half-close (POLLRDHUP).
+    ("minimio_pollrdhup", &["linux", "freebsd"]),
 ];
 
 /// Backends, derived from the families: exactly one is set on a supported Unix.

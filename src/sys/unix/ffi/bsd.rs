@@ -136,6 +136,9 @@ pub(crate) const POLLOUT: c_short = 0x004;
 pub(crate) const POLLERR: c_short = 0x008;
 pub(crate) const POLLHUP: c_short = 0x010;
 pub(crate) const POLLNVAL: c_short = 0x020;
+/// The peer shut down its writing side; only FreeBSD has it (sys/poll.h).
+#[cfg(target_os = "freebsd")]
+pub(crate) const POLLRDHUP: c_short = 0x4000;
 
 // ---------------------------------------------------------------------------------------------
 // errno, fcntl(2)
@@ -422,7 +425,7 @@ mod layout_proof {
         IPV6_V6ONLY,
     );
     #[cfg(target_os = "freebsd")]
-    same_value!(EVFILT_LIO);
+    same_value!(EVFILT_LIO, POLLRDHUP);
     #[cfg(minimio_apple)]
     same_value!(SO_NOSIGPIPE);
     #[cfg(not(minimio_apple))]

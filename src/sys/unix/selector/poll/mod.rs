@@ -19,7 +19,7 @@
 //! re-arms it; mio's poll backend has the same rule. Re-arming on `WouldBlock` rather than on
 //! every call keeps a busy reader from making a system call per read to wake the poller. While
 //! data interests are disarmed, the array still asks about what no read or write can drain, each
-//! reported once: a peer's half-close (`POLLRDHUP`, Linux only), an error, a hang-up. So a peer
+//! reported once: a peer's half-close (`POLLRDHUP`, on Linux and FreeBSD), an error, a hang-up. So a peer
 //! that sends and then closes is heard, as under epoll, even if the program has not yet read
 //! the data.
 //!

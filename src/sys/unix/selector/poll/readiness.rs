@@ -89,26 +89,22 @@ fn disarmed_by(reported: ffi::c_short) -> ffi::c_short {
     bits
 }
 
-/// Linux reports a peer's half-close as `POLLRDHUP` when asked; other systems have no such bit
-/// and report it only as readable (a read then returns 0).
-#[cfg(minimio_linux)]
+/// Linux (since 2.6.17) and FreeBSD report a peer's half-close as `POLLRDHUP` when asked; the
+/// other systems have no such bit and report it only as readable (a read then returns 0).
+#[cfg(minimio_pollrdhup)]
 const READ_HANG_UP: ffi::c_short = ffi::POLLRDHUP;
-#[cfg(not(minimio_linux))]
+#[cfg(not(minimio_pollrdhup))]
 const READ_HANG_UP: ffi::c_short = 0;
 
-/// Whether `revents` include the peer's half-close (`POLLRDHUP`, Linux only).
-#[cfg(minimio_linux)]
+/// Whether `revents` include the peer's half-close (never, where there is no `POLLRDHUP`: the
+/// mask is then zero on purpose).
+#[cfg_attr(not(minimio_pollrdhup), allow(clippy::bad_bit_mask))]
 fn read_hung_up(revents: ffi::c_short) -> bool {
-    revents & ffi::POLLRDHUP != 0
+    revents & READ_HANG_UP != 0
 }
 
-#[cfg(not(minimio_linux))]
-fn read_hung_up(_: ffi::c_short) -> bool {
-    false
-}
-
-/// Whether `revents` say the peer shut down its writing side; elsewhere than on Linux a read
-/// returning 0 is the only sign.
+/// Whether `revents` say the peer shut down its writing side; where there is no `POLLRDHUP`, a
+/// read returning 0 is the only sign.
 pub(super) fn peer_shut_down(revents: ffi::c_short) -> bool {
     revents & ffi::POLLIN != 0 && read_hung_up(revents)
 }
@@ -250,7 +246,7 @@ mod tests {
         assert_eq!(state.registrations[&7].armed, still_armed);
     }
 
-    #[cfg(minimio_linux)]
+    #[cfg(minimio_pollrdhup)]
     #[test]
     fn a_half_close_after_data_is_still_reported_as_the_end_of_the_stream() {
         let mut state = State::default();
