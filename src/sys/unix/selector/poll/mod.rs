@@ -19,9 +19,9 @@
 //! re-arms it; mio's poll backend has the same rule. Re-arming on `WouldBlock` rather than on
 //! every call keeps a busy reader from making a system call per read to wake the poller. While
 //! data interests are disarmed, the array still asks about what no read or write can drain, each
-//! reported once: a peer's half-close (`POLLRDHUP`, on Linux and FreeBSD), an error, a hang-up. So a peer
-//! that sends and then closes is heard, as under epoll, even if the program has not yet read
-//! the data.
+//! reported once: a peer's half-close (`POLLRDHUP`, on Linux and FreeBSD), an error, a hang-up.
+//! So a peer that sends and then closes is heard, as under epoll, even if the program has not
+//! yet read the data.
 //!
 //! **Errors.** `poll` reports `POLLERR` (and `POLLHUP`) whatever the array asks for, for as long
 //! as the condition lasts, so once one is reported the fd leaves the array altogether: keeping it
