@@ -6,6 +6,7 @@
 //! (`ping-pong`, `idle`, `waker-8`, ...); `syscalls` selects the strace count.
 
 mod catalogue;
+mod child;
 mod event_loop;
 mod libs;
 mod report;
@@ -84,8 +85,8 @@ fn main() -> io::Result<()> {
     let idle_max = open_file_limit.saturating_sub(FD_RESERVE) / 1000 * 1000;
     let idle_max = (idle_max as usize).min(IDLE_WANTED);
 
-    if args.first().map(String::as_str) == Some(syscalls::CHILD_FLAG) {
-        return syscalls::child(&catalogue(false, idle_max), &args[1..]);
+    if args.first().map(String::as_str) == Some(child::CHILD_FLAG) {
+        return child::child(&catalogue(false, idle_max), &args[1..]);
     }
     let options = options(&args)?;
     let scenarios: Vec<Scenario> = catalogue(options.quick, idle_max)
