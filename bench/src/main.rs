@@ -3,10 +3,14 @@
 //! Measures minimio side by side with mio, polling and a hand-written epoll loop, scenario by
 //! scenario, alternating the libraries round by round; prints a table and writes the results as
 //! JSON and an SVG chart. A SCENARIO argument selects every scenario whose name starts with it
-//! (`ping-pong`, `idle`, `waker-8`, ...); `syscalls` selects the strace count.
+//! (`ping-pong`, `idle`, `waker-8`, ...); `syscalls` selects the strace count. A first argument
+//! `instructions` runs only the callgrind count of instructions per operation, for the
+//! scenarios the other arguments select (all that it counts when none).
 
 mod catalogue;
+mod child;
 mod event_loop;
+mod instructions;
 mod libs;
 mod report;
 mod runner;
@@ -31,6 +35,8 @@ const IDLE_WANTED: usize = 100_000;
 
 struct Options {
     quick: bool,
+    /// `instructions` came first: count instructions only, for the scenarios `filters` select.
+    instructions_only: bool,
     rounds: usize,
     filters: Vec<String>,
     out_dir: PathBuf,
@@ -39,6 +45,7 @@ struct Options {
 fn options(args: &[String]) -> io::Result<Options> {
     let mut options = Options {
         quick: false,
+        instructions_only: false,
         rounds: 5,
         filters: Vec::new(),
         out_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results"),
@@ -68,6 +75,10 @@ fn options(args: &[String]) -> io::Result<Options> {
             name => options.filters.push(name.to_string()),
         }
     }
+    if options.filters.first().map(String::as_str) == Some("instructions") {
+        options.filters.remove(0);
+        options.instructions_only = true;
+    }
     Ok(options)
 }
 
@@ -84,27 +95,40 @@ fn main() -> io::Result<()> {
     let idle_max = open_file_limit.saturating_sub(FD_RESERVE) / 1000 * 1000;
     let idle_max = (idle_max as usize).min(IDLE_WANTED);
 
-    if args.first().map(String::as_str) == Some(syscalls::CHILD_FLAG) {
-        return syscalls::child(&catalogue(false, idle_max), &args[1..]);
+    if args.first().map(String::as_str) == Some(child::CHILD_FLAG) {
+        return child::child(&catalogue(false, idle_max), &args[1..]);
     }
     let options = options(&args)?;
-    let scenarios: Vec<Scenario> = catalogue(options.quick, idle_max)
-        .into_iter()
-        .filter(|scenario| selected(&options.filters, &scenario.name))
-        .collect();
+    let chosen = || {
+        catalogue(options.quick, idle_max)
+            .into_iter()
+            .filter(|scenario| selected(&options.filters, &scenario.name))
+    };
+    let scenarios: Vec<Scenario> = if options.instructions_only {
+        Vec::new()
+    } else {
+        chosen().collect()
+    };
+    // Counted on a run of everything, or alone when asked for first.
+    let instruction_scenarios: Vec<Scenario> =
+        if options.instructions_only || options.filters.is_empty() {
+            chosen().filter(instructions::counted).collect()
+        } else {
+            Vec::new()
+        };
     if selected(&options.filters, "ping-pong-1000")
-        && !scenarios
-            .iter()
-            .any(|scenario| scenario.name == "ping-pong-1000")
+        && !chosen().any(|scenario| scenario.name == "ping-pong-1000")
     {
         eprintln!("ping-pong-1000 skipped: RLIMIT_NOFILE {open_file_limit} is too low");
     }
-    let count_syscalls = selected(&options.filters, "syscalls");
-    if scenarios.is_empty() && !count_syscalls {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "no scenario selected",
-        ));
+    let count_syscalls = !options.instructions_only && selected(&options.filters, "syscalls");
+    if scenarios.is_empty() && !count_syscalls && instruction_scenarios.is_empty() {
+        let what = if options.instructions_only {
+            "no scenario selected whose instructions are counted (the wakers are not)"
+        } else {
+            "no scenario selected"
+        };
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, what));
     }
 
     let warm_up = 1;
@@ -143,6 +167,14 @@ fn main() -> io::Result<()> {
             .collect();
         syscalls::count(&counted, small, large)?
     };
+    let instruction_counts = if instruction_scenarios.is_empty() {
+        Vec::new()
+    } else if !instructions::valgrind_available() {
+        eprintln!("valgrind not found: instruction counts skipped (apt-get install -y valgrind)");
+        Vec::new()
+    } else {
+        instructions::count(&instruction_scenarios, options.quick)?
+    };
 
     let setting = Setting {
         date: utc_now(),
@@ -175,11 +207,20 @@ fn main() -> io::Result<()> {
     if !counts.is_empty() {
         println!("{}", report::syscall_table(&counts));
     }
+    if !instruction_counts.is_empty() {
+        println!(
+            "User-space instructions per operation (callgrind, (Ir(2N) - Ir(N)) / N):\n\n{}",
+            report::instruction_table(&instruction_counts)
+        );
+    }
 
     let stem = if options.quick { "quick" } else { "latest" };
     std::fs::create_dir_all(&options.out_dir)?;
     let json_path = options.out_dir.join(format!("{stem}.json"));
-    std::fs::write(&json_path, report::json(&setting, &outcomes, &counts))?;
+    std::fs::write(
+        &json_path,
+        report::json(&setting, &outcomes, &counts, &instruction_counts),
+    )?;
     let mut written = vec![json_path];
     if !outcomes.is_empty() {
         let svg_path = options.out_dir.join(format!("{stem}.svg"));

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::catalogue::LIBRARIES;
+use crate::instructions::InstructionCount;
 use crate::runner::{Clock, Outcome, Summary};
 use crate::syscalls::SyscallCount;
 
@@ -83,6 +84,56 @@ pub fn syscall_table(counts: &[SyscallCount]) -> String {
     out
 }
 
+/// One row per scenario: instructions per operation for each library, then minimio's count
+/// over each peer's (below 1 is fewer instructions than the peer).
+pub fn instruction_table(counts: &[InstructionCount]) -> String {
+    let peers = &LIBRARIES[1..];
+    let mut out = String::from("| scenario | per |");
+    for (library, _) in LIBRARIES {
+        let _ = write!(out, " {library} |");
+    }
+    for (peer, _) in peers {
+        let _ = write!(out, " minimio / {peer} |");
+    }
+    out.push('\n');
+    out.push_str(&"|---".repeat(2 + LIBRARIES.len() + peers.len()));
+    out.push_str("|\n");
+    let mut scenarios: Vec<&str> = Vec::new();
+    for count in counts {
+        if !scenarios.contains(&count.scenario.as_str()) {
+            scenarios.push(&count.scenario);
+        }
+    }
+    for scenario in scenarios {
+        let of = |library: &str| {
+            counts
+                .iter()
+                .find(|count| count.scenario == scenario && count.library == library)
+        };
+        let operation = of(LIBRARIES[0].0).map_or("", |count| count.operation);
+        let _ = write!(out, "| {scenario} | {operation} |");
+        for (library, _) in LIBRARIES {
+            match of(library) {
+                Some(count) => write!(out, " {:.1} |", count.per_op),
+                None => write!(out, " – |"),
+            }
+            .ok();
+        }
+        let minimio = of(LIBRARIES[0].0).map(|count| count.per_op);
+        for (peer, _) in peers {
+            match (minimio, of(peer).map(|count| count.per_op)) {
+                (Some(ours), Some(theirs)) if theirs > 0.0 => {
+                    write!(out, " {:.3}× |", ours / theirs)
+                }
+                _ => write!(out, " – |"),
+            }
+            .ok();
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn json_string(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
@@ -104,7 +155,12 @@ fn json_numbers(values: &[f64]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-pub fn json(setting: &Setting, outcomes: &[Outcome], counts: &[SyscallCount]) -> String {
+pub fn json(
+    setting: &Setting,
+    outcomes: &[Outcome],
+    counts: &[SyscallCount],
+    instructions: &[InstructionCount],
+) -> String {
     let mut out = String::from("{\n");
     let fields = [
         ("date", &setting.date),
@@ -180,6 +236,26 @@ pub fn json(setting: &Setting, outcomes: &[Outcome], counts: &[SyscallCount]) ->
             calls.join(", ")
         );
         out.push_str(if index + 1 < counts.len() {
+            ",\n"
+        } else {
+            "\n"
+        });
+    }
+    out.push_str("  ],\n  \"instructions_per_operation\": [\n");
+    for (index, count) in instructions.iter().enumerate() {
+        let _ = write!(
+            out,
+            "    {{\"scenario\": {}, \"library\": {}, \"operation\": {}, \"per_op\": {:.3}, \
+             \"operations\": {}, \"ir_totals\": [{}, {}]}}",
+            json_string(&count.scenario),
+            json_string(count.library),
+            json_string(count.operation),
+            count.per_op,
+            count.operations,
+            count.totals[0],
+            count.totals[1]
+        );
+        out.push_str(if index + 1 < instructions.len() {
             ",\n"
         } else {
             "\n"

@@ -2,16 +2,14 @@
 //!
 //! The bench runs itself under strace twice per library and scenario, once with `small` and
 //! once with `large` units of work, and divides the difference in calls by the difference in
-//! work. Setup (sockets, threads, registrations) is the same in both runs and cancels out.
+//! work (see [`crate::child`]).
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::io;
-use std::process::{Command, Stdio};
 
-use crate::catalogue::{library, Context, Scenario, LIBRARIES};
-
-/// The flag that makes the bench run one measurement for strace to watch.
-pub const CHILD_FLAG: &str = "--syscall-child";
+use crate::catalogue::Scenario;
+use crate::child;
 
 #[derive(Debug)]
 pub struct SyscallCount {
@@ -23,22 +21,17 @@ pub struct SyscallCount {
 }
 
 pub fn strace_available() -> bool {
-    Command::new("strace")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
+    child::available("strace", "-V")
 }
 
 /// Counts calls per unit of work for each scenario and library.
 pub fn count(scenarios: &[Scenario], small: u64, large: u64) -> io::Result<Vec<SyscallCount>> {
-    let mut counts = Vec::new();
-    for scenario in scenarios {
-        eprint!("{:<16}", format!("strace {}", scenario.name));
-        for (library, _) in LIBRARIES {
-            let few = traced_calls(scenario, library, small)?;
-            let many = traced_calls(scenario, library, large)?;
+    child::each_library(
+        "strace",
+        scenarios,
+        |_| [small, large],
+        traced_calls,
+        |scenario, library, [small, large], [few, many]| {
             let work = (large - small) as f64;
             let mut by_call: Vec<(String, f64)> = many
                 .iter()
@@ -50,17 +43,14 @@ pub fn count(scenarios: &[Scenario], small: u64, large: u64) -> io::Result<Vec<S
                 .collect();
             by_call.sort_by(|a, b| b.1.total_cmp(&a.1));
             let total = |calls: &BTreeMap<String, u64>| calls.values().sum::<u64>() as f64;
-            counts.push(SyscallCount {
+            SyscallCount {
                 scenario: scenario.name.clone(),
                 library,
                 per_op: (total(&many) - total(&few)) / work,
                 by_call,
-            });
-            eprint!(".");
-        }
-        eprintln!();
-    }
-    Ok(counts)
+            }
+        },
+    )
 }
 
 /// Runs one measurement in a child under `strace -c -f` and returns its calls by name.
@@ -70,20 +60,14 @@ fn traced_calls(
     work: u64,
 ) -> io::Result<BTreeMap<String, u64>> {
     let summary = std::env::temp_dir().join(format!("minimio-bench-strace-{}", std::process::id()));
-    let status = Command::new("strace")
-        .args(["-c", "-f", "-o"])
-        .arg(&summary)
-        .arg("--")
-        .arg(std::env::current_exe()?)
-        .args([CHILD_FLAG, &scenario.name, library, &work.to_string()])
-        .stdout(Stdio::null())
-        .status()?;
-    if !status.success() {
-        return Err(io::Error::other(format!(
-            "strace of {} with {library} failed: {status}",
-            scenario.name
-        )));
-    }
+    let args = [OsStr::new("-c"), OsStr::new("-f"), OsStr::new("-o")];
+    child::run_under(
+        "strace",
+        args.into_iter().chain([summary.as_os_str()]),
+        scenario,
+        library,
+        work,
+    )?;
     let calls = parse_summary(&std::fs::read_to_string(&summary)?);
     std::fs::remove_file(&summary)?;
     Ok(calls)
@@ -107,24 +91,6 @@ fn parse_summary(text: &str) -> BTreeMap<String, u64> {
         }
     }
     calls
-}
-
-/// The child's side: one measurement of `scenario` with `library`, `work` units.
-pub fn child(scenarios: &[Scenario], args: &[String]) -> io::Result<()> {
-    let [name, library_name, work] = args else {
-        return Err(io::Error::other(format!(
-            "usage: {CHILD_FLAG} SCENARIO LIBRARY WORK"
-        )));
-    };
-    let mut scenario = scenarios
-        .iter()
-        .find(|scenario| &scenario.name == name)
-        .cloned()
-        .ok_or_else(|| io::Error::other(format!("no scenario {name}")))?;
-    let measure = library(library_name)
-        .ok_or_else(|| io::Error::other(format!("no library {library_name}")))?;
-    scenario.work = work.parse().map_err(io::Error::other)?;
-    measure(&scenario, &mut Context::default()).map(drop)
 }
 
 #[cfg(test)]
