@@ -135,6 +135,23 @@ impl Interest {
             false
         }
     }
+
+    /// How many bit patterns an interest can have (every pattern is below this), so that a
+    /// backend can tabulate its translation of every interest at compile time.
+    pub(crate) const PATTERNS: usize = 32;
+
+    /// The bit pattern, below [`Interest::PATTERNS`].
+    pub(crate) const fn bits(self) -> u8 {
+        self.0.get()
+    }
+
+    /// The interest with bit pattern `bits`, if it is one (not empty, no unknown bit).
+    pub(crate) const fn from_bits(bits: u8) -> Option<Interest> {
+        match NonZeroU8::new(bits) {
+            Some(nonzero) if (bits as usize) < Interest::PATTERNS => Some(Interest(nonzero)),
+            _ => None,
+        }
+    }
 }
 
 impl ops::BitOr for Interest {

@@ -10,6 +10,7 @@
 macro_rules! io_source_type {
     ($ty:ident, $std:ty) => {
         impl $crate::event::Source for $ty {
+            #[inline]
             fn register(
                 &mut self,
                 registry: &$crate::Registry,
@@ -19,6 +20,8 @@ macro_rules! io_source_type {
                 self.inner.register(registry, token, interests)
             }
 
+            #[inline]
+
             fn reregister(
                 &mut self,
                 registry: &$crate::Registry,
@@ -27,6 +30,8 @@ macro_rules! io_source_type {
             ) -> ::std::io::Result<()> {
                 self.inner.reregister(registry, token, interests)
             }
+
+            #[inline]
 
             fn deregister(&mut self, registry: &$crate::Registry) -> ::std::io::Result<()> {
                 self.inner.deregister(registry)
@@ -142,9 +147,12 @@ macro_rules! io_source_type {
 macro_rules! read_through_do_io {
     ($ty:ident) => {
         impl ::std::io::Read for $ty {
+            #[inline]
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
                 (&*self).read(buf)
             }
+
+            #[inline]
 
             fn read_vectored(
                 &mut self,
@@ -155,9 +163,12 @@ macro_rules! read_through_do_io {
         }
 
         impl ::std::io::Read for &$ty {
+            #[inline]
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
                 self.inner.do_io(|mut inner| inner.read(buf))
             }
+
+            #[inline]
 
             fn read_vectored(
                 &mut self,
@@ -173,9 +184,12 @@ macro_rules! read_through_do_io {
 macro_rules! write_through_do_io {
     ($ty:ident) => {
         impl ::std::io::Write for $ty {
+            #[inline]
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
                 (&*self).write(buf)
             }
+
+            #[inline]
 
             fn write_vectored(
                 &mut self,
@@ -184,15 +198,20 @@ macro_rules! write_through_do_io {
                 (&*self).write_vectored(bufs)
             }
 
+            #[inline]
+
             fn flush(&mut self) -> ::std::io::Result<()> {
                 (&*self).flush()
             }
         }
 
         impl ::std::io::Write for &$ty {
+            #[inline]
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
                 self.inner.do_io(|mut inner| inner.write(buf))
             }
+
+            #[inline]
 
             fn write_vectored(
                 &mut self,
@@ -200,6 +219,8 @@ macro_rules! write_through_do_io {
             ) -> ::std::io::Result<usize> {
                 self.inner.do_io(|mut inner| inner.write_vectored(bufs))
             }
+
+            #[inline]
 
             fn flush(&mut self) -> ::std::io::Result<()> {
                 self.inner.do_io(|mut inner| inner.flush())

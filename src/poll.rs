@@ -141,6 +141,7 @@ impl Poll {
     /// - [`io::ErrorKind::Interrupted`] if a signal handler ran during the wait (Unix; see
     ///   [Signals](Poll#signals)); `events` is empty, and calling `poll` again is always fine.
     /// - Other errors come from the OS and are not expected in a correct program.
+    #[inline]
     pub fn poll(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         if events.capacity() == 0 {
             return Err(zero_capacity());

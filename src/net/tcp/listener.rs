@@ -75,6 +75,7 @@ impl TcpListener {
     /// `WouldBlock` when no connection is waiting. Running out of file descriptors (`EMFILE`)
     /// is reported as an error and leaves the connection queued, so keep serving and try
     /// again once descriptors are freed.
+    #[inline]
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.inner.do_io(|listener| {
             sys::net::tcp_accept(listener).map(|(stream, addr)| (TcpStream::from_std(stream), addr))
