@@ -138,14 +138,17 @@ impl Interest {
 
     /// How many bit patterns an interest can have (every pattern is below this), so that a
     /// backend can tabulate its translation of every interest at compile time.
+    #[cfg_attr(not(minimio_epoll), allow(dead_code))] // tabulated by epoll only
     pub(crate) const PATTERNS: usize = 32;
 
     /// The bit pattern, below [`Interest::PATTERNS`].
+    #[cfg_attr(not(minimio_epoll), allow(dead_code))] // tabulated by epoll only
     pub(crate) const fn bits(self) -> u8 {
         self.0.get()
     }
 
     /// The interest with bit pattern `bits`, if it is one (not empty, no unknown bit).
+    #[cfg_attr(not(minimio_epoll), allow(dead_code))] // tabulated by epoll only
     pub(crate) const fn from_bits(bits: u8) -> Option<Interest> {
         match NonZeroU8::new(bits) {
             Some(nonzero) if (bits as usize) < Interest::PATTERNS => Some(Interest(nonzero)),
