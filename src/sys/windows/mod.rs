@@ -2,6 +2,8 @@
 //! driver, with edge triggering emulated per socket.
 
 mod afd;
+mod base_socket;
+pub(crate) mod event;
 mod ffi;
 mod iocp;
 pub(crate) mod net;
@@ -9,7 +11,8 @@ mod selector;
 mod sock_state;
 mod waker;
 
-pub(crate) use self::selector::{event, Event, Events, Selector};
+pub(crate) use self::event::{Event, Events};
+pub(crate) use self::selector::Selector;
 pub(crate) use self::waker::Waker;
 
 use std::io;

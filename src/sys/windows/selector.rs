@@ -34,17 +34,18 @@
 //! is dequeued. So the memory stays put however the socket is deregistered or dropped, and a
 //! dropped selector cancels and drains its requests before it closes the port.
 
-use std::mem::size_of;
 use std::os::windows::io::{AsRawHandle, RawSocket};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use std::{fmt, io, ptr};
+use std::{fmt, io};
 
 use super::afd::Afd;
+use super::base_socket::base_socket;
+use super::event::{Event, Events};
 use super::iocp::{CompletionPort, PacketKind};
 use super::sock_state::SockState;
-use super::{ffi, lock, socket_error, waker};
+use super::{ffi, lock, waker};
 use crate::{Interest, Token};
 
 /// How many sockets share one AFD handle. The driver keeps each handle's requests in one list;
@@ -54,19 +55,6 @@ const POLL_GROUP_SIZE: usize = 32;
 /// How long a dropped selector waits for its cancelled requests to come back before it gives
 /// up and leaves their memory to the kernel (leaked, never freed under it).
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
-
-/// Not an AFD bit: minimio's mark for "the poll request itself failed", reported as an error.
-pub(super) const POLL_FAILED: u32 = 1 << 31;
-
-/// One readiness report: the AFD events that happened (and were armed), and the token.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Event {
-    pub(super) flags: u32,
-    pub(super) data: u64,
-}
-
-/// The buffer [`Selector::select`] fills: its capacity is the most reports one call returns.
-pub(crate) type Events = Vec<Event>;
 
 /// A completion port and the sockets polled through it.
 pub(crate) struct Selector {
@@ -352,49 +340,6 @@ impl fmt::Debug for Selector {
     }
 }
 
-/// The socket AFD knows, beneath any layered service provider (LSP) stacked on `socket`.
-fn base_socket(socket: ffi::SOCKET) -> io::Result<ffi::SOCKET> {
-    let err = match socket_ioctl(socket, ffi::SIO_BASE_HANDLE) {
-        Ok(base) => return Ok(base),
-        Err(err) => err,
-    };
-    // Some LSPs refuse SIO_BASE_HANDLE. The handle they give `select` or `WSAPoll` is then the
-    // base one, unless they pass that request through too and answer with `socket` itself.
-    for request in [ffi::SIO_BSP_HANDLE_SELECT, ffi::SIO_BSP_HANDLE_POLL] {
-        match socket_ioctl(socket, request) {
-            Ok(base) if base != socket => return Ok(base),
-            _ => {}
-        }
-    }
-    Err(err)
-}
-
-/// A `WSAIoctl` that returns a socket handle.
-fn socket_ioctl(socket: ffi::SOCKET, request: u32) -> io::Result<ffi::SOCKET> {
-    let mut out: ffi::SOCKET = ffi::INVALID_SOCKET;
-    let mut returned = 0u32;
-    // SAFETY: the output buffer is `out`, with its size; there is no input buffer, and the call
-    // is synchronous (no OVERLAPPED, no completion routine).
-    let result = unsafe {
-        ffi::WSAIoctl(
-            socket,
-            request,
-            ptr::null(),
-            0,
-            (&mut out as *mut ffi::SOCKET).cast(),
-            size_of::<ffi::SOCKET>() as u32,
-            &mut returned,
-            ptr::null_mut(),
-            ptr::null(),
-        )
-    };
-    if result == ffi::SOCKET_ERROR {
-        Err(socket_error())
-    } else {
-        Ok(out)
-    }
-}
-
 /// The AFD events that answer `interests`. Aborts and failed connects end both directions, so
 /// they come with either; a peer's orderly shutdown (`DISCONNECT`) is a reading matter.
 fn afd_events(interests: Interest) -> u32 {
@@ -424,80 +369,6 @@ fn timeout_ms(timeout: Option<Duration>) -> u32 {
             let ceil = whole + u128::from(timeout.subsec_nanos() % 1_000_000 != 0);
             ceil.min(u128::from(ffi::INFINITE - 1)) as u32
         }
-    }
-}
-
-/// Reading an [`Event`]: which AFD events mean what.
-pub(crate) mod event {
-    use std::fmt;
-
-    use super::{Event, POLL_FAILED};
-    use crate::sys::windows::ffi::*;
-    use crate::Token;
-
-    pub(crate) fn token(event: &Event) -> Token {
-        Token(event.data as usize)
-    }
-
-    /// Data, a connection to accept, or an end of stream (orderly, aborted or a failed connect:
-    /// each makes the next read return at once).
-    pub(crate) fn is_readable(event: &Event) -> bool {
-        event.flags
-            & (AFD_POLL_RECEIVE
-                | AFD_POLL_RECEIVE_EXPEDITED
-                | AFD_POLL_ACCEPT
-                | AFD_POLL_DISCONNECT
-                | AFD_POLL_ABORT
-                | AFD_POLL_CONNECT_FAIL)
-            != 0
-    }
-
-    /// Room to send, or a connection that ended so that the next write returns at once.
-    pub(crate) fn is_writable(event: &Event) -> bool {
-        event.flags & (AFD_POLL_SEND | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
-    }
-
-    pub(crate) fn is_error(event: &Event) -> bool {
-        event.flags & (AFD_POLL_CONNECT_FAIL | POLL_FAILED) != 0
-    }
-
-    pub(crate) fn is_read_closed(event: &Event) -> bool {
-        event.flags & (AFD_POLL_DISCONNECT | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
-    }
-
-    pub(crate) fn is_write_closed(event: &Event) -> bool {
-        event.flags & (AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
-    }
-
-    pub(crate) fn is_priority(event: &Event) -> bool {
-        event.flags & AFD_POLL_RECEIVE_EXPEDITED != 0
-    }
-
-    pub(crate) fn is_aio(_: &Event) -> bool {
-        false
-    }
-
-    pub(crate) fn is_lio(_: &Event) -> bool {
-        false
-    }
-
-    /// The AFD bits by name, for `{:#?}` of an event.
-    pub(crate) fn debug_details(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
-        let names = [
-            (AFD_POLL_RECEIVE, "AFD_POLL_RECEIVE"),
-            (AFD_POLL_RECEIVE_EXPEDITED, "AFD_POLL_RECEIVE_EXPEDITED"),
-            (AFD_POLL_SEND, "AFD_POLL_SEND"),
-            (AFD_POLL_DISCONNECT, "AFD_POLL_DISCONNECT"),
-            (AFD_POLL_ABORT, "AFD_POLL_ABORT"),
-            (AFD_POLL_ACCEPT, "AFD_POLL_ACCEPT"),
-            (AFD_POLL_CONNECT_FAIL, "AFD_POLL_CONNECT_FAIL"),
-            (POLL_FAILED, "POLL_FAILED"),
-        ];
-        let mut list = f.debug_list();
-        for (_, name) in names.iter().filter(|(bit, _)| event.flags & bit != 0) {
-            list.entry(&format_args!("{name}"));
-        }
-        list.finish()
     }
 }
 
@@ -576,21 +447,5 @@ mod tests {
         assert_ne!(readable & AFD_POLL_RECEIVE, 0);
         assert_ne!(readable & AFD_POLL_ACCEPT, 0);
         assert_eq!(afd_events(Interest::WRITABLE) & AFD_POLL_RECEIVE, 0);
-    }
-
-    #[test]
-    fn an_abort_closes_both_directions_and_a_disconnect_only_reading() {
-        let abort = Event {
-            flags: ffi::AFD_POLL_ABORT,
-            data: 3,
-        };
-        assert!(event::is_read_closed(&abort) && event::is_write_closed(&abort));
-        assert_eq!(event::token(&abort), Token(3));
-        let disconnect = Event {
-            flags: ffi::AFD_POLL_DISCONNECT,
-            data: 0,
-        };
-        assert!(event::is_read_closed(&disconnect) && !event::is_write_closed(&disconnect));
-        assert!(event::is_readable(&disconnect) && !event::is_writable(&disconnect));
     }
 }

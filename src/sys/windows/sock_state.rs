@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::{fmt, io, ptr};
 
 use super::afd::Afd;
-use super::selector::{Event, POLL_FAILED};
+use super::event::{Event, POLL_FAILED};
 use super::{ffi, lock};
 use crate::Token;
 

@@ -13,9 +13,10 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
+use super::event::Event;
 use super::ffi;
 use super::iocp::{CompletionPort, PacketKind};
-use super::selector::{Event, Selector};
+use super::selector::Selector;
 use crate::Token;
 
 #[derive(Debug)]
