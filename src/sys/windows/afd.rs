@@ -119,6 +119,15 @@ impl Afd {
         iosb: *mut ffi::IO_STATUS_BLOCK,
         context: *const ffi::c_void,
     ) -> io::Result<()> {
+        // Where the tests make the driver refuse a request (see `faults`).
+        #[cfg(test)]
+        {
+            // SAFETY: the caller guarantees that `info` is valid for reads.
+            let socket = unsafe { (*info).Handles[0].Handle } as ffi::SOCKET;
+            if let Some(status) = super::faults::take_refusal(socket) {
+                return Err(nt_error(status));
+            }
+        }
         let length = size_of::<ffi::AFD_POLL_INFO>() as u32;
         // SAFETY: the handle is open; the caller guarantees that `info` (used as both input and
         // output buffer, as AFD expects) and `iosb` stay valid until the completion is dequeued.

@@ -4,6 +4,8 @@
 mod afd;
 mod base_socket;
 pub(crate) mod event;
+#[cfg(test)]
+mod faults;
 mod ffi;
 mod iocp;
 pub(crate) mod net;
