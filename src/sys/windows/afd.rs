@@ -37,6 +37,21 @@ pub(crate) fn nt_error(status: ffi::NTSTATUS) -> io::Error {
     io::Error::from_raw_os_error(code as i32)
 }
 
+/// Whether `status` is an NT *error*: severity bits `11`, what `ntdef.h` calls `NT_ERROR`.
+pub(crate) fn is_nt_error(status: ffi::NTSTATUS) -> bool {
+    (status as u32) >> 30 == 0b11
+}
+
+/// Whether a request to a handle associated with a completion port, answered with `status`,
+/// still queues a packet. The I/O manager queues one for every request the driver accepted,
+/// which is every answer but an NT error: informational and warning statuses (say
+/// `STATUS_BUFFER_OVERFLOW`) come with a packet as `STATUS_SUCCESS` and `STATUS_PENDING` do.
+/// Taking such an answer for a refusal would release the request's context twice: once now,
+/// once when its packet arrives.
+fn packet_follows(status: ffi::NTSTATUS) -> bool {
+    !is_nt_error(status)
+}
+
 /// A handle to the AFD driver, associated with a completion port.
 #[derive(Debug)]
 pub(crate) struct Afd {
@@ -106,7 +121,8 @@ impl Afd {
     /// `context` as its `lpOverlapped`.
     ///
     /// `Ok` means the request is under way (or already done): exactly one completion packet
-    /// will follow. An error means the driver refused it, and no packet will come.
+    /// will follow. An error means the driver refused it (an NT error), and no packet will
+    /// come.
     ///
     /// # Safety
     ///
@@ -145,7 +161,7 @@ impl Afd {
                 length,
             )
         };
-        if status == ffi::STATUS_SUCCESS || status == ffi::STATUS_PENDING {
+        if packet_follows(status) {
             Ok(())
         } else {
             Err(nt_error(status))
@@ -189,5 +205,47 @@ impl Afd {
 impl AsRawHandle for Afd {
     fn as_raw_handle(&self) -> RawHandle {
         self.handle.as_raw_handle()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use windows_sys::Win32::Foundation as found;
+
+    #[test]
+    fn the_severity_bits_tell_an_nt_error() {
+        assert!(is_nt_error(found::STATUS_CANCELLED));
+        assert!(is_nt_error(-1));
+        assert!(!is_nt_error(found::STATUS_BUFFER_OVERFLOW));
+        assert!(!is_nt_error(found::STATUS_OBJECT_NAME_EXISTS));
+        assert!(!is_nt_error(found::STATUS_SUCCESS));
+    }
+
+    #[test]
+    fn every_status_but_an_nt_error_queues_a_packet() {
+        let queued = [
+            found::STATUS_SUCCESS,
+            found::STATUS_PENDING,
+            found::STATUS_ALERTED,
+            found::STATUS_OBJECT_NAME_EXISTS,
+            found::STATUS_BUFFER_OVERFLOW,
+            found::STATUS_NO_MORE_ENTRIES,
+            0x7FFF_FFFF,
+            0xBFFF_FFFF_u32 as i32,
+        ];
+        for status in queued {
+            assert!(packet_follows(status), "{:#010x}", status as u32);
+        }
+        let refused = [
+            found::STATUS_CANCELLED,
+            found::STATUS_INVALID_HANDLE,
+            found::STATUS_INSUFFICIENT_RESOURCES,
+            0xC000_0000_u32 as i32,
+            -1,
+        ];
+        for status in refused {
+            assert!(!packet_follows(status), "{:#010x}", status as u32);
+        }
     }
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::{fmt, io, ptr};
 
-use super::afd::Afd;
+use super::afd::{self, Afd};
 use super::event::{Event, POLL_FAILED};
 use super::{ffi, lock};
 use crate::Token;
@@ -272,8 +272,8 @@ impl SockState {
         let status = super::faults::take_failure(state.base_socket).unwrap_or(status);
         let happened = if status == ffi::STATUS_CANCELLED {
             0
-        } else if (status as u32) >> 30 == 3 {
-            // An NT error (severity bits 11): the request failed as a whole.
+        } else if afd::is_nt_error(status) {
+            // The request failed as a whole.
             POLL_FAILED
         } else if result.NumberOfHandles == 0 {
             0
