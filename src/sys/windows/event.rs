@@ -11,7 +11,11 @@ use std::fmt;
 use super::ffi::*;
 use crate::Token;
 
-/// Not an AFD bit: minimio's mark for "the poll request itself failed", reported as an error.
+/// Not an AFD bit: minimio's mark for "the poll request itself failed". Nothing is known about
+/// the socket then, so the report says everything at once (readable, writable, both directions
+/// closed, and an error), as mio reports a failed poll by `AFD_POLL_CONNECT_FAIL`: every
+/// waiter, whichever direction it waits for, wakes and tries its I/O, and the first call
+/// returns the failure (see [`IoSourceState::do_io`](super::IoSourceState::do_io)).
 pub(super) const POLL_FAILED: u32 = 1 << 31;
 
 /// One readiness report: the AFD events that happened (and were armed), and the token.
@@ -30,7 +34,7 @@ pub(crate) fn token(event: &Event) -> Token {
 }
 
 /// Data, a connection to accept, or an end of stream (orderly, aborted or a failed connect:
-/// each makes the next read return at once).
+/// each makes the next read return at once), or a failed poll (the next read reports it).
 pub(crate) fn is_readable(event: &Event) -> bool {
     event.flags
         & (AFD_POLL_RECEIVE
@@ -38,13 +42,15 @@ pub(crate) fn is_readable(event: &Event) -> bool {
             | AFD_POLL_ACCEPT
             | AFD_POLL_DISCONNECT
             | AFD_POLL_ABORT
-            | AFD_POLL_CONNECT_FAIL)
+            | AFD_POLL_CONNECT_FAIL
+            | POLL_FAILED)
         != 0
 }
 
-/// Room to send, or a connection that ended so that the next write returns at once.
+/// Room to send, or a connection that ended so that the next write returns at once, or a failed
+/// poll.
 pub(crate) fn is_writable(event: &Event) -> bool {
-    event.flags & (AFD_POLL_SEND | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
+    event.flags & (AFD_POLL_SEND | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL | POLL_FAILED) != 0
 }
 
 pub(crate) fn is_error(event: &Event) -> bool {
@@ -52,11 +58,11 @@ pub(crate) fn is_error(event: &Event) -> bool {
 }
 
 pub(crate) fn is_read_closed(event: &Event) -> bool {
-    event.flags & (AFD_POLL_DISCONNECT | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
+    event.flags & (AFD_POLL_DISCONNECT | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL | POLL_FAILED) != 0
 }
 
 pub(crate) fn is_write_closed(event: &Event) -> bool {
-    event.flags & (AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
+    event.flags & (AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL | POLL_FAILED) != 0
 }
 
 pub(crate) fn is_priority(event: &Event) -> bool {

@@ -157,4 +157,81 @@ mod tests {
             Some(INJECTED_STATUS)
         );
     }
+
+    /// tokio wakes readers only for readable or read-closed reports and writers only for
+    /// writable or write-closed ones: a failure must be all four, or someone waits for ever.
+    fn assert_wakes_every_waiter(report: &Event) {
+        assert!(event::is_error(report), "{report:?}");
+        assert!(event::is_readable(report), "{report:?}");
+        assert!(event::is_writable(report), "{report:?}");
+        assert!(event::is_read_closed(report), "{report:?}");
+        assert!(event::is_write_closed(report), "{report:?}");
+    }
+
+    fn recv(state: &IoSourceState, socket: &std::net::UdpSocket) -> std::io::Result<usize> {
+        state.do_io(|socket| socket.recv(&mut [0; 16]), socket)
+    }
+
+    fn assert_would_block(result: std::io::Result<usize>) {
+        match result {
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("expected WouldBlock, got {other:?}"),
+        }
+    }
+
+    /// After a failure has been reported and surfaced, the socket is polled as before.
+    fn assert_polled_again(
+        selector: &Selector,
+        state: &IoSourceState,
+        socket: &std::net::UdpSocket,
+    ) {
+        let mut events = Events::with_capacity(8);
+        assert_would_block(recv(state, socket));
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        sender.send_to(b"y", socket.local_addr().unwrap()).unwrap();
+        let report = next_report(selector, &mut events, Token(1));
+        assert!(
+            event::is_readable(&report) && !event::is_error(&report),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn a_refused_request_wakes_every_waiter_and_the_next_io_returns_its_error() {
+        let selector = Arc::new(Selector::new().unwrap());
+        let socket = net::udp_bind(&"127.0.0.1:0".parse().unwrap()).unwrap();
+        let faults = Faults::for_socket(&socket);
+        faults.refuse_submissions(1);
+        let mut state = IoSourceState::new();
+        state
+            .register(&selector, &socket, Token(1), Interest::READABLE)
+            .unwrap();
+        let mut events = Events::with_capacity(8);
+        assert_wakes_every_waiter(&next_report(&selector, &mut events, Token(1)));
+        let err = recv(&state, &socket).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(INJECTED_ERROR), "{err}");
+        assert_polled_again(&selector, &state, &socket);
+    }
+
+    #[test]
+    fn a_failed_request_wakes_every_waiter_and_the_next_io_returns_its_error() {
+        let selector = Arc::new(Selector::new().unwrap());
+        let socket = net::udp_bind(&"127.0.0.1:0".parse().unwrap()).unwrap();
+        let faults = Faults::for_socket(&socket);
+        let mut state = IoSourceState::new();
+        state
+            .register(&selector, &socket, Token(1), Interest::READABLE)
+            .unwrap();
+        let mut events = Events::with_capacity(8);
+        selector.select(&mut events, Some(Duration::ZERO)).unwrap();
+        faults.fail_completions(1);
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
+        assert_wakes_every_waiter(&next_report(&selector, &mut events, Token(1)));
+        let err = recv(&state, &socket).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(INJECTED_ERROR), "{err}");
+        // The datagram that completed the request is still there.
+        assert_eq!(recv(&state, &socket).unwrap(), 1);
+        assert_polled_again(&selector, &state, &socket);
+    }
 }

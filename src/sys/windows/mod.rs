@@ -116,11 +116,21 @@ impl IoSourceState {
     /// Runs one I/O call on the source. A `WouldBlock` means the socket has been drained in
     /// that direction, so every event the registration wants is armed again: the next change
     /// is reported, as an edge-triggered epoll would.
+    ///
+    /// If a poll request for the socket failed (reported as an event that wakes every waiter),
+    /// this call returns that failure instead of doing I/O: the socket itself may be fine, and
+    /// its I/O would then answer `WouldBlock`, which tells nobody that the socket is no longer
+    /// watched. The call after it does I/O again, and its `WouldBlock` asks for a new request.
     pub(crate) fn do_io<T, R>(
         &self,
         io: impl FnOnce(&T) -> io::Result<R>,
         source: &T,
     ) -> io::Result<R> {
+        if let Some(registration) = &self.registration {
+            if let Some(err) = registration.sock.take_error() {
+                return Err(err);
+            }
+        }
         let result = io(source);
         if let Err(err) = &result {
             if err.kind() == io::ErrorKind::WouldBlock {

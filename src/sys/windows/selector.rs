@@ -201,7 +201,7 @@ impl Selector {
             if let Err(err) = sock.update(&self.in_flight) {
                 if caller.is_some_and(|caller| Arc::ptr_eq(caller, &sock)) {
                     result = Err(err);
-                } else if let Some(event) = sock.fail_update() {
+                } else if let Some(event) = sock.fail_update(err) {
                     lock(&self.failed_updates).push(event);
                 }
             }
