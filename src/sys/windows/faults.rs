@@ -234,4 +234,50 @@ mod tests {
         assert_eq!(recv(&state, &socket).unwrap(), 1);
         assert_polled_again(&selector, &state, &socket);
     }
+
+    /// A re-arm refused while another thread waits in `select` is retried by that wait, which
+    /// then sees what arrives next. (The thread that re-arms issues the request itself, since
+    /// the blocked wait would not look at the update queue before its next packet.)
+    #[test]
+    fn a_rearm_refused_during_a_wait_is_retried_by_that_wait() {
+        let selector = Arc::new(Selector::new().unwrap());
+        let socket = net::udp_bind(&"127.0.0.1:0".parse().unwrap()).unwrap();
+        let faults = Faults::for_socket(&socket);
+        let mut state = IoSourceState::new();
+        state
+            .register(&selector, &socket, Token(1), Interest::READABLE)
+            .unwrap();
+        // The first refusal disarms the socket until its owner tries I/O; the second is its
+        // re-arm's.
+        faults.refuse_submissions(2);
+        let mut events = Events::with_capacity(8);
+        assert!(event::is_error(&next_report(
+            &selector,
+            &mut events,
+            Token(1)
+        )));
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let waits = selector.waits_begun();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while selector.waits_begun() == waits {
+                    std::thread::yield_now();
+                }
+                // The failure kept for the owner's I/O, then the drain whose WouldBlock
+                // re-arms.
+                assert!(recv(&state, &socket).is_err());
+                assert_would_block(recv(&state, &socket));
+                sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
+            });
+            selector
+                .select(&mut events, Some(Duration::from_secs(10)))
+                .unwrap();
+        });
+        assert!(
+            events.iter().any(|e| event::token(e) == Token(1)
+                && event::is_readable(e)
+                && !event::is_error(e)),
+            "the refused re-arm was not retried: {events:?}"
+        );
+    }
 }

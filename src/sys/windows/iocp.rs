@@ -23,6 +23,9 @@ pub(crate) enum PacketKind {
     AfdPoll = 1,
     /// A [`Waker`](super::Waker) was woken; its `lpOverlapped` is the waker's state.
     Wake = 2,
+    /// A thread that issued poll requests for the waiting one saw one fail: the wait goes round
+    /// again to retry it. Its `lpOverlapped` is null.
+    Retry = 3,
 }
 
 impl PacketKind {
@@ -30,6 +33,7 @@ impl PacketKind {
         match entry.lpCompletionKey {
             key if key == PacketKind::AfdPoll as usize => Some(PacketKind::AfdPoll),
             key if key == PacketKind::Wake as usize => Some(PacketKind::Wake),
+            key if key == PacketKind::Retry as usize => Some(PacketKind::Retry),
             _ => None,
         }
     }

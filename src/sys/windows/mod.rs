@@ -136,8 +136,10 @@ impl IoSourceState {
             if err.kind() == io::ErrorKind::WouldBlock {
                 if let Some(registration) = &self.registration {
                     if let Some(selector) = registration.selector.upgrade() {
-                        // A failure to issue the request now leaves the socket queued; the
-                        // next poll retries it and reports the error there.
+                        // A request that cannot be issued now leaves the socket queued: the
+                        // poll retries it and reports a failure there. An error here only says
+                        // that a blocked poll could not be woken for that, so the retry waits
+                        // for the next one.
                         let _ = selector.rearm(&registration.sock);
                     }
                 }

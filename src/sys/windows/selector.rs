@@ -38,7 +38,7 @@ use std::os::windows::io::{AsRawHandle, RawSocket};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use std::{fmt, io};
+use std::{fmt, io, ptr};
 
 use super::afd::Afd;
 use super::base_socket::base_socket;
@@ -65,16 +65,21 @@ pub(crate) struct Selector {
     poll_groups: Mutex<Vec<Arc<Afd>>>,
     /// Sockets whose requests must be (re)issued before the next wait.
     updates: Mutex<Vec<Arc<SockState>>>,
-    /// Reports for sockets whose request could not be issued by a flush on another socket's
-    /// behalf: handed out, as errors, by the next wait.
+    /// Reports for sockets whose request could not be issued before a wait, handed out by that
+    /// wait (or, if it is full, the next).
     failed_updates: Mutex<Vec<Event>>,
     /// Whether a thread is in (or about to enter) `GetQueuedCompletionStatusEx`. A thread that
     /// queues an update then issues it itself, so that the blocked wait sees it.
     is_polling: AtomicBool,
+    /// A [`PacketKind::Retry`] packet is queued and not yet dequeued.
+    retry_posted: AtomicBool,
     /// Poll requests issued whose completion has not been dequeued.
     in_flight: AtomicUsize,
     /// Where `GetQueuedCompletionStatusEx` writes; only the polling thread uses it.
     completions: Mutex<CompletionBuffer>,
+    /// How many waits have got past their updates, for tests that act during a wait.
+    #[cfg(test)]
+    waits_begun: AtomicUsize,
 }
 
 /// The packets of one wait. Their pointers are the contexts minimio gave the kernel; only the
@@ -94,8 +99,11 @@ impl Selector {
             updates: Mutex::new(Vec::new()),
             failed_updates: Mutex::new(Vec::new()),
             is_polling: AtomicBool::new(false),
+            retry_posted: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             completions: Mutex::new(CompletionBuffer(Vec::new())),
+            #[cfg(test)]
+            waits_begun: AtomicUsize::new(0),
         })
     }
 
@@ -172,13 +180,15 @@ impl Selector {
         Ok(afd)
     }
 
-    /// Queues `sock` for an update; issues the queue at once if a thread is already waiting,
-    /// whose wait would otherwise not see it (the new request's completion is what wakes that
-    /// wait). Only `sock`'s own failure is returned.
+    /// Queues `sock` for an update. A thread waiting in `select` now has issued the queue
+    /// already and would not look at it again before its next packet, so the update is then
+    /// issued here, at once: the new request's completion is what wakes that wait. The socket
+    /// stays queued whatever happens; an error means only that a failed update could not be
+    /// handed to the waiting thread, so it waits for the next `select`.
     fn queue_update(&self, sock: &Arc<SockState>) -> io::Result<()> {
         self.enqueue(sock);
         if self.is_polling.load(Ordering::SeqCst) {
-            self.flush_updates(Some(sock))
+            self.flush_for_waiting_thread()
         } else {
             Ok(())
         }
@@ -190,23 +200,53 @@ impl Selector {
         }
     }
 
-    /// Issues or cancels the requests of every queued socket. The failure of `caller`'s own
-    /// socket is returned to it; any other socket whose request fails is disarmed and reported
-    /// with an error event by the next wait, so that one socket's trouble never stops the
-    /// others' events (its owner's next `WouldBlock` re-arms it and tries again).
-    fn flush_updates(&self, caller: Option<&Arc<SockState>>) -> io::Result<()> {
+    /// Issues the queued updates on behalf of the thread waiting in `select`. One that fails
+    /// goes back in the queue, and that thread is woken to retry it: reporting failures is its
+    /// job, and without the wake its retry would wait for some unrelated packet. Dropping the
+    /// update instead would leave the socket deaf: neither polled, nor disarmed so that its
+    /// next `WouldBlock` re-arms it.
+    fn flush_for_waiting_thread(&self) -> io::Result<()> {
         let queued = std::mem::take(&mut *lock(&self.updates));
-        let mut result = Ok(());
+        let mut failed = false;
+        for sock in queued {
+            if sock.update(&self.in_flight).is_err() {
+                self.enqueue(&sock);
+                failed = true;
+            }
+        }
+        if failed {
+            self.wake_to_retry()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Posts a [`PacketKind::Retry`] packet, unless one is queued already: one is enough to
+    /// make the waiting thread go round its loop, which issues the queue again.
+    fn wake_to_retry(&self) -> io::Result<()> {
+        if self.retry_posted.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let posted = self.port.post(PacketKind::Retry, ptr::null());
+        if posted.is_err() {
+            self.retry_posted.store(false, Ordering::Release);
+        }
+        posted
+    }
+
+    /// Issues the queued updates before a wait. A socket whose update fails is disarmed and
+    /// reported by this wait, its error kept for its owner's next I/O call (the `WouldBlock`
+    /// after it re-arms the socket and tries again), so that one socket's trouble never stops
+    /// the others' events.
+    fn flush_before_wait(&self) {
+        let queued = std::mem::take(&mut *lock(&self.updates));
         for sock in queued {
             if let Err(err) = sock.update(&self.in_flight) {
-                if caller.is_some_and(|caller| Arc::ptr_eq(caller, &sock)) {
-                    result = Err(err);
-                } else if let Some(event) = sock.fail_update(err) {
+                if let Some(event) = sock.fail_update(err) {
                     lock(&self.failed_updates).push(event);
                 }
             }
         }
-        result
     }
 
     /// Moves reports of failed updates into `events`, as many as fit.
@@ -241,11 +281,13 @@ impl Selector {
         loop {
             events.clear();
             self.is_polling.store(true, Ordering::SeqCst);
-            // Failures here become error events of their sockets, never an error of the wait.
-            let _ = self.flush_updates(None);
+            // Failures here become events of their sockets, never an error of the wait.
+            self.flush_before_wait();
             self.report_failed_updates(events, capacity);
             let this_wait = if events.is_empty() { wait_ms } else { 0 };
             let room = capacity - events.len();
+            #[cfg(test)]
+            self.waits_begun.fetch_add(1, Ordering::SeqCst);
             let dequeued = if room == 0 {
                 completions.0.clear();
                 Ok(())
@@ -273,6 +315,12 @@ impl Selector {
         }
     }
 
+    /// How many waits have issued their updates and gone on to dequeue.
+    #[cfg(test)]
+    pub(super) fn waits_begun(&self) -> usize {
+        self.waits_begun.load(Ordering::SeqCst)
+    }
+
     /// Turns one dequeued packet into a report, if it is one.
     fn handle_completion(&self, entry: &ffi::OVERLAPPED_ENTRY) -> Option<Event> {
         match PacketKind::of(entry) {
@@ -290,6 +338,12 @@ impl Selector {
             }
             // SAFETY: Wake packets are posted only by `Waker::wake`, with the context it expects.
             Some(PacketKind::Wake) => unsafe { waker::event_from_packet(entry.lpOverlapped) },
+            Some(PacketKind::Retry) => {
+                // Cleared before the loop issues the queue again, so a failure from now on
+                // posts a new packet.
+                self.retry_posted.store(false, Ordering::Release);
+                None
+            }
             None => None,
         }
     }
