@@ -357,7 +357,18 @@ impl Drop for Selector {
         for afd in lock(&self.poll_groups).iter() {
             afd.cancel_all();
         }
-        let limit = Instant::now() + DRAIN_LIMIT;
+        self.drain(Instant::now() + DRAIN_LIMIT);
+        // Sockets re-queued by the drain: nobody will poll them through this selector again.
+        lock(&self.updates).clear();
+    }
+}
+
+impl Selector {
+    /// Dequeues and handles packets until no request is in flight and the port is empty, or
+    /// until `limit`. Every packet dequeued is handled, the last batch too, so the references
+    /// its contexts own are released: only the memory of requests still in flight, which the
+    /// kernel may yet write, is left behind.
+    fn drain(&self, limit: Instant) {
         let mut completions = lock(&self.completions);
         loop {
             let in_flight = self.in_flight.load(Ordering::SeqCst);
@@ -369,6 +380,9 @@ impl Drop for Selector {
             if self.port.dequeue(&mut completions.0, 64, wait_ms).is_err() {
                 break;
             }
+            for entry in &completions.0 {
+                let _ = self.handle_completion(entry);
+            }
             // Stop when nothing is left, or at the limit: a waker still waking on another thread
             // would otherwise keep the queue from ever looking empty.
             if completions.0.is_empty() && (in_flight == 0 || wait_ms == 0)
@@ -376,12 +390,7 @@ impl Drop for Selector {
             {
                 break;
             }
-            for entry in &completions.0 {
-                let _ = self.handle_completion(entry);
-            }
         }
-        // Sockets re-queued by the drain: nobody will poll them through this selector again.
-        lock(&self.updates).clear();
     }
 }
 
@@ -491,6 +500,22 @@ mod tests {
             .collect();
         registered.extend(newcomers.iter().map(|socket| register(socket, 1000)));
         assert_eq!(group_sizes(), [32, 32, 32, 4]);
+    }
+
+    /// A drain that runs out of time still releases what the packets it dequeued own; only
+    /// requests still in flight are left to the kernel.
+    #[test]
+    fn a_drain_past_its_limit_releases_the_packets_it_took() {
+        let selector = Selector::new().unwrap();
+        let waker = waker::Waker::new(&selector, Token(0)).unwrap();
+        waker.wake().unwrap();
+        assert_eq!(waker.packets_queued(), 1);
+        selector.drain(Instant::now());
+        assert_eq!(
+            waker.packets_queued(),
+            0,
+            "a dequeued wake packet was leaked"
+        );
     }
 
     #[test]

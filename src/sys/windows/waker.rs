@@ -69,6 +69,14 @@ impl Waker {
     }
 }
 
+impl Waker {
+    /// How many wake packets of this waker are queued (each owns a reference to its state).
+    #[cfg(test)]
+    pub(super) fn packets_queued(&self) -> usize {
+        Arc::strong_count(&self.state) - 1
+    }
+}
+
 impl Drop for Waker {
     fn drop(&mut self) {
         self.state.live.store(false, Ordering::Release);
