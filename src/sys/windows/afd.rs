@@ -18,6 +18,34 @@
 //!    `STATUS_CANCELLED`, and its memory is free only after *that* packet is dequeued.
 //!
 //! One AFD handle can carry the polls of many sockets; the selector shares each among a group.
+//!
+//! # The NT native API
+//!
+//! These three calls come from `ntdll`, the layer beneath Win32 that `kernel32` itself is built
+//! on; Win32 has no way to open a device by its NT name or to issue AFD's request. Two things
+//! differ from Win32 calls:
+//!
+//! - **`NTSTATUS`.** An NT call returns its outcome instead of setting a last error: a 32-bit
+//!   value whose top two bits are a severity, `00` success, `01` informational, `10` warning,
+//!   `11` error (then a customer bit, a facility and a code). Only the error severity
+//!   (`NT_ERROR` in `ntdef.h`, [`is_nt_error`] here) means the call failed; `STATUS_PENDING`
+//!   (`0x103`) is a success that says "under way". [`nt_error`] maps a failure to the Win32
+//!   error that `io::Error` names.
+//! - **`OBJECT_ATTRIBUTES`.** Where `CreateFileW` takes a path, `NtCreateFile` takes this
+//!   block: the object's name in the NT object namespace (a counted UTF-16 `UNICODE_STRING`,
+//!   here `\Device\Afd\minimio`, not a Win32 path), an optional directory handle the name is
+//!   relative to, flags such as `OBJ_CASE_INSENSITIVE`, and security settings (none: the
+//!   defaults).
+//!
+//! # From a request to its packet
+//!
+//! `NtDeviceIoControlFile` takes an `ApcContext` pointer. When the request names no APC routine
+//! and its handle is associated with a completion port, the I/O manager puts that pointer into
+//! the request's completion packet, and `GetQueuedCompletionStatusEx` hands it back as the
+//! packet's `lpOverlapped`, beside the `Status` and `Information` of the request's
+//! `IO_STATUS_BLOCK` (as `Internal` and `dwNumberOfBytesTransferred`) and the handle's
+//! completion key. Win32's overlapped calls pass their `OVERLAPPED` there, hence the field's
+//! name; minimio passes the polled socket's state, which is how a packet finds its socket.
 
 use std::io;
 use std::mem::size_of;

@@ -8,16 +8,22 @@
 //!
 //! The sequence, per socket:
 //!
-//! 1. **register**: find the socket's *base* handle (`WSAIoctl(SIO_BASE_HANDLE)`: the driver's
-//!    own socket beneath any layered provider), give it an AFD handle shared with up to 31
-//!    other sockets, and queue it for an update.
+//! 1. **register**: find the socket's *base* handle (the driver's own socket beneath any
+//!    layered provider, see [`base_socket`](super::base_socket)), give it an AFD handle shared
+//!    with up to 31 other sockets, and queue it for an update.
 //! 2. **update**, for every queued socket just before each wait: issue a poll request for the
 //!    events wanted, or, if a request for other events is pending, cancel it (`NtCancelIoFileEx`)
 //!    and issue the new one after its cancellation completes. There is never more than one
-//!    request per socket in flight.
+//!    request per socket in flight. A socket whose update fails is reported by that wait, with
+//!    every readiness flag and an error, and disarmed until its owner's next `WouldBlock`.
 //! 3. **wait**: `GetQueuedCompletionStatusEx` dequeues completed requests, each of which names
 //!    its socket and the events that happened. The socket goes back in the update queue, so its
 //!    next request is issued before the next wait.
+//!
+//! While a thread waits, other threads may register, re-register and re-arm sockets. The wait
+//! has issued the queue already, so such a thread issues the update itself; if the driver
+//! refuses it, the socket goes back in the queue and a packet wakes the waiting thread to try
+//! again (and report the failure, if it fails again).
 //!
 //! Every poll request is a one-shot: it completes once. Edge-triggered behaviour comes from what
 //! is asked next. An event that has been reported is *disarmed*: it is left out of the socket's
