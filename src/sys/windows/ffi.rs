@@ -26,9 +26,9 @@ pub(crate) type SOCKET = usize;
 // ---------------------------------------------------------------------------------------------
 
 /// The block a Win32 overlapped operation starts from. minimio never makes one: it only sees
-/// the pointer-sized `lpOverlapped` value of a completion packet, which for minimio's own
-/// requests and posted packets is a pointer to its own state (not to be confused with the
-/// packet's *completion key*, which tells what kind of packet it is), so it stays opaque here.
+/// the pointer-sized `lpOverlapped` value of a completion packet, which for minimio's requests
+/// and posted packets is a pointer to its own state, or null. (The packet's *completion key*
+/// is another value, which tells what kind of packet it is.) So it stays opaque here.
 #[repr(C)]
 pub(crate) struct OVERLAPPED {
     _opaque: [u8; 0],
