@@ -13,11 +13,11 @@ use crate::{sys, Token};
 ///
 /// | method | epoll (Linux) | kqueue (macOS, iOS, BSDs) | AFD poll (Windows) |
 /// |---|---|---|---|
-/// | [`is_readable`](Event::is_readable) | `EPOLLIN` or `EPOLLPRI` | `EVFILT_READ` (also with `EV_EOF`: buffered bytes come first), or the waker's `EVFILT_USER` | `AFD_POLL_RECEIVE`, `_RECEIVE_EXPEDITED`, `_ACCEPT`, `_DISCONNECT`, `_ABORT` or `_CONNECT_FAIL`, or the waker's packet |
-/// | [`is_writable`](Event::is_writable) | `EPOLLOUT` | `EVFILT_WRITE` | `AFD_POLL_SEND`, `_ABORT` or `_CONNECT_FAIL` |
+/// | [`is_readable`](Event::is_readable) | `EPOLLIN` or `EPOLLPRI` | `EVFILT_READ` (also with `EV_EOF`: buffered bytes come first), or the waker's `EVFILT_USER` | `AFD_POLL_RECEIVE`, `_RECEIVE_EXPEDITED`, `_ACCEPT`, `_DISCONNECT`, `_ABORT` or `_CONNECT_FAIL`, or the waker's packet, or the poll request failed |
+/// | [`is_writable`](Event::is_writable) | `EPOLLOUT` | `EVFILT_WRITE` | `AFD_POLL_SEND`, `_ABORT` or `_CONNECT_FAIL`, or the poll request failed |
 /// | [`is_error`](Event::is_error) | `EPOLLERR` | `EV_ERROR`, or `EV_EOF` with an errno in `fflags` | `AFD_POLL_CONNECT_FAIL`, or the poll request itself failed |
-/// | [`is_read_closed`](Event::is_read_closed) | `EPOLLHUP`, or `EPOLLIN` with `EPOLLRDHUP` | `EVFILT_READ` with `EV_EOF` | `AFD_POLL_DISCONNECT`, `_ABORT` or `_CONNECT_FAIL` |
-/// | [`is_write_closed`](Event::is_write_closed) | `EPOLLHUP`, or `EPOLLOUT` with `EPOLLERR`, or `EPOLLERR` alone | `EVFILT_WRITE` with `EV_EOF` | `AFD_POLL_ABORT` or `_CONNECT_FAIL` |
+/// | [`is_read_closed`](Event::is_read_closed) | `EPOLLHUP`, or `EPOLLIN` with `EPOLLRDHUP` | `EVFILT_READ` with `EV_EOF` | `AFD_POLL_DISCONNECT`, `_ABORT` or `_CONNECT_FAIL`, or the poll request failed |
+/// | [`is_write_closed`](Event::is_write_closed) | `EPOLLHUP`, or `EPOLLOUT` with `EPOLLERR`, or `EPOLLERR` alone | `EVFILT_WRITE` with `EV_EOF` | `AFD_POLL_ABORT` or `_CONNECT_FAIL`, or the poll request failed |
 /// | [`is_priority`](Event::is_priority) | `EPOLLPRI` | never | `AFD_POLL_RECEIVE_EXPEDITED` (never asked for: `Interest::PRIORITY` is Linux-only) |
 /// | [`is_aio`](Event::is_aio) | never | `EVFILT_AIO` (DragonFly, FreeBSD, iOS, macOS) | never |
 /// | [`is_lio`](Event::is_lio) | never | `EVFILT_LIO` (FreeBSD) | never |
@@ -26,7 +26,10 @@ use crate::{sys, Token};
 /// as two events with the same token. The poll(2) backend reads its `POLL*` bits exactly as
 /// epoll's namesakes (without `POLLRDHUP` outside Linux, a half-close shows only as readable).
 /// On Windows only the events a registration asks for are reported, and a socket's own
-/// `shutdown` raises none (only its peer hears of it).
+/// `shutdown` raises none (only its peer hears of it). A poll request that fails (the driver
+/// refuses it, or it ends with an error) is reported with every flag but priority, so that
+/// whoever waits for either direction tries its I/O; the source's next I/O call returns that
+/// failure, and the `WouldBlock` of a later one asks for a new request.
 ///
 /// `{:?}` shows the token and the flags; `{:#?}` adds the kernel's own bits by name.
 #[derive(Clone)]

@@ -18,6 +18,34 @@
 //!    `STATUS_CANCELLED`, and its memory is free only after *that* packet is dequeued.
 //!
 //! One AFD handle can carry the polls of many sockets; the selector shares each among a group.
+//!
+//! # The NT native API
+//!
+//! These three calls come from `ntdll`, the layer beneath Win32 that `kernel32` itself is built
+//! on; Win32 has no way to open a device by its NT name or to issue AFD's request. Two things
+//! differ from Win32 calls:
+//!
+//! - **`NTSTATUS`.** An NT call returns its outcome instead of setting a last error: a 32-bit
+//!   value whose top two bits are a severity, `00` success, `01` informational, `10` warning,
+//!   `11` error (then a customer bit, a facility and a code). Only the error severity
+//!   (`NT_ERROR` in `ntdef.h`, [`is_nt_error`] here) means the call failed; `STATUS_PENDING`
+//!   (`0x103`) is a success that says "under way". [`nt_error`] maps a failure to the Win32
+//!   error that `io::Error` names.
+//! - **`OBJECT_ATTRIBUTES`.** Where `CreateFileW` takes a path, `NtCreateFile` takes this
+//!   block: the object's name in the NT object namespace (a counted UTF-16 `UNICODE_STRING`,
+//!   here `\Device\Afd\minimio`, not a Win32 path), an optional directory handle the name is
+//!   relative to, flags such as `OBJ_CASE_INSENSITIVE`, and security settings (none: the
+//!   defaults).
+//!
+//! # From a request to its packet
+//!
+//! `NtDeviceIoControlFile` takes an `ApcContext` pointer. When the request names no APC routine
+//! and its handle is associated with a completion port, the I/O manager puts that pointer into
+//! the request's completion packet, and `GetQueuedCompletionStatusEx` hands it back as the
+//! packet's `lpOverlapped`, beside the `Status` and `Information` of the request's
+//! `IO_STATUS_BLOCK` (as `Internal` and `dwNumberOfBytesTransferred`) and the handle's
+//! completion key. Win32's overlapped calls pass their `OVERLAPPED` there, hence the field's
+//! name; minimio passes the polled socket's state, which is how a packet finds its socket.
 
 use std::io;
 use std::mem::size_of;
@@ -35,6 +63,21 @@ pub(crate) fn nt_error(status: ffi::NTSTATUS) -> io::Error {
     // SAFETY: RtlNtStatusToDosError is a pure mapping function; it takes no pointers.
     let code = unsafe { ffi::RtlNtStatusToDosError(status) };
     io::Error::from_raw_os_error(code as i32)
+}
+
+/// Whether `status` is an NT *error*: severity bits `11`, what `ntdef.h` calls `NT_ERROR`.
+pub(crate) fn is_nt_error(status: ffi::NTSTATUS) -> bool {
+    (status as u32) >> 30 == 0b11
+}
+
+/// Whether a request to a handle associated with a completion port, answered with `status`,
+/// still queues a packet. The I/O manager queues one for every request the driver accepted,
+/// which is every answer but an NT error: informational and warning statuses (say
+/// `STATUS_BUFFER_OVERFLOW`) come with a packet as `STATUS_SUCCESS` and `STATUS_PENDING` do.
+/// Taking such an answer for a refusal would release the request's context twice: once now,
+/// once when its packet arrives.
+fn packet_follows(status: ffi::NTSTATUS) -> bool {
+    !is_nt_error(status)
 }
 
 /// A handle to the AFD driver, associated with a completion port.
@@ -106,7 +149,8 @@ impl Afd {
     /// `context` as its `lpOverlapped`.
     ///
     /// `Ok` means the request is under way (or already done): exactly one completion packet
-    /// will follow. An error means the driver refused it, and no packet will come.
+    /// will follow. An error means the driver refused it (an NT error), and no packet will
+    /// come.
     ///
     /// # Safety
     ///
@@ -119,6 +163,15 @@ impl Afd {
         iosb: *mut ffi::IO_STATUS_BLOCK,
         context: *const ffi::c_void,
     ) -> io::Result<()> {
+        // Where the tests make the driver refuse a request (see `faults`).
+        #[cfg(test)]
+        {
+            // SAFETY: the caller guarantees that `info` is valid for reads.
+            let socket = unsafe { (*info).Handles[0].Handle } as ffi::SOCKET;
+            if let Some(status) = super::faults::take_refusal(socket) {
+                return Err(nt_error(status));
+            }
+        }
         let length = size_of::<ffi::AFD_POLL_INFO>() as u32;
         // SAFETY: the handle is open; the caller guarantees that `info` (used as both input and
         // output buffer, as AFD expects) and `iosb` stay valid until the completion is dequeued.
@@ -136,7 +189,7 @@ impl Afd {
                 length,
             )
         };
-        if status == ffi::STATUS_SUCCESS || status == ffi::STATUS_PENDING {
+        if packet_follows(status) {
             Ok(())
         } else {
             Err(nt_error(status))
@@ -180,5 +233,47 @@ impl Afd {
 impl AsRawHandle for Afd {
     fn as_raw_handle(&self) -> RawHandle {
         self.handle.as_raw_handle()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use windows_sys::Win32::Foundation as found;
+
+    #[test]
+    fn the_severity_bits_tell_an_nt_error() {
+        assert!(is_nt_error(found::STATUS_CANCELLED));
+        assert!(is_nt_error(-1));
+        assert!(!is_nt_error(found::STATUS_BUFFER_OVERFLOW));
+        assert!(!is_nt_error(found::STATUS_OBJECT_NAME_EXISTS));
+        assert!(!is_nt_error(found::STATUS_SUCCESS));
+    }
+
+    #[test]
+    fn every_status_but_an_nt_error_queues_a_packet() {
+        let queued = [
+            found::STATUS_SUCCESS,
+            found::STATUS_PENDING,
+            found::STATUS_ALERTED,
+            found::STATUS_OBJECT_NAME_EXISTS,
+            found::STATUS_BUFFER_OVERFLOW,
+            found::STATUS_NO_MORE_ENTRIES,
+            0x7FFF_FFFF,
+            0xBFFF_FFFF_u32 as i32,
+        ];
+        for status in queued {
+            assert!(packet_follows(status), "{:#010x}", status as u32);
+        }
+        let refused = [
+            found::STATUS_CANCELLED,
+            found::STATUS_INVALID_HANDLE,
+            found::STATUS_INSUFFICIENT_RESOURCES,
+            0xC000_0000_u32 as i32,
+            -1,
+        ];
+        for status in refused {
+            assert!(!packet_follows(status), "{:#010x}", status as u32);
+        }
     }
 }

@@ -15,6 +15,9 @@ pub(crate) use std::ffi::c_void;
 
 pub(crate) type BOOL = i32;
 pub(crate) type HANDLE = *mut c_void;
+/// What every NT native call returns and every NT request ends with: the top two bits are a
+/// severity (success, informational, warning, error), only the last of which is a failure.
+/// [`afd`](super::afd) explains it where minimio first meets one.
 pub(crate) type NTSTATUS = i32;
 pub(crate) type SOCKET = usize;
 
@@ -22,8 +25,10 @@ pub(crate) type SOCKET = usize;
 // I/O completion ports (kernel32)
 // ---------------------------------------------------------------------------------------------
 
-/// The block an overlapped operation starts from. minimio never reads it: it only travels as a
-/// pointer-sized key in completion packets, so it stays opaque here.
+/// The block a Win32 overlapped operation starts from. minimio never makes one: it only sees
+/// the pointer-sized `lpOverlapped` value of a completion packet, which for minimio's requests
+/// and posted packets is a pointer to its own state, or null. (The packet's *completion key*
+/// is another value, which tells what kind of packet it is.) So it stays opaque here.
 #[repr(C)]
 pub(crate) struct OVERLAPPED {
     _opaque: [u8; 0],
@@ -35,9 +40,11 @@ pub(crate) struct OVERLAPPED {
 pub(crate) struct OVERLAPPED_ENTRY {
     /// The key the handle was associated with, or the one given to `PostQueuedCompletionStatus`.
     pub(crate) lpCompletionKey: usize,
-    /// For NT I/O, the `ApcContext` the request was issued with; for posted packets, any value.
+    /// For NT I/O, the `ApcContext` the request was issued with (Win32's overlapped calls pass
+    /// their `OVERLAPPED` there, hence the name); for posted packets, the value given to
+    /// `PostQueuedCompletionStatus`.
     pub(crate) lpOverlapped: *mut OVERLAPPED,
-    /// The NT status of the operation.
+    /// The NT status the operation ended with (its `IO_STATUS_BLOCK`'s `Status`).
     pub(crate) Internal: usize,
     pub(crate) dwNumberOfBytesTransferred: u32,
 }
@@ -79,6 +86,9 @@ pub(crate) struct UNICODE_STRING {
     pub(crate) Buffer: *mut u16,
 }
 
+/// Names the object an NT call opens or creates: a path in the NT object namespace, relative to
+/// `RootDirectory` if that is not null, with flags and security settings. See
+/// [`Afd::new`](super::afd::Afd::new), its one use.
 #[repr(C)]
 pub(crate) struct OBJECT_ATTRIBUTES {
     pub(crate) Length: u32,
@@ -313,6 +323,8 @@ extern "system" {
         EaBuffer: *const c_void,
         EaLength: u32,
     ) -> NTSTATUS;
+    /// With no APC routine, on a handle associated with a completion port, `ApcContext`
+    /// becomes the completion packet's `lpOverlapped`.
     pub(crate) fn NtDeviceIoControlFile(
         FileHandle: HANDLE,
         Event: HANDLE,

@@ -23,6 +23,9 @@ pub(crate) enum PacketKind {
     AfdPoll = 1,
     /// A [`Waker`](super::Waker) was woken; its `lpOverlapped` is the waker's state.
     Wake = 2,
+    /// A thread that issued poll requests for the waiting one saw one fail: the wait goes round
+    /// again to retry it. Its `lpOverlapped` is null.
+    Retry = 3,
 }
 
 impl PacketKind {
@@ -30,6 +33,7 @@ impl PacketKind {
         match entry.lpCompletionKey {
             key if key == PacketKind::AfdPoll as usize => Some(PacketKind::AfdPoll),
             key if key == PacketKind::Wake as usize => Some(PacketKind::Wake),
+            key if key == PacketKind::Retry as usize => Some(PacketKind::Retry),
             _ => None,
         }
     }
@@ -57,7 +61,15 @@ impl CompletionPort {
     }
 
     /// Associates `handle` with the port: each request it completes from now on queues a packet
-    /// tagged `kind`. A handle can belong to one port only, for as long as it is open.
+    /// tagged `kind`.
+    ///
+    /// A handle is associated with at most one port at a time, but not necessarily for life:
+    /// since Windows 8.1, `NtSetInformationFile(FileReplaceCompletionInformation)` moves it to
+    /// another port or detaches it. minimio relies only on what it controls: it associates
+    /// nothing but its own AFD handles, once each, right after opening them, and never shows
+    /// them to anyone, so each keeps that association until it is closed. The sockets it polls
+    /// are never associated with its port at all (their poll requests go through the AFD
+    /// handles), and remain free for a program to associate with a port of its own.
     pub(crate) fn associate(&self, handle: &impl AsRawHandle, kind: PacketKind) -> io::Result<()> {
         // SAFETY: both handles are open for the duration of the call (borrowed from their
         // owners); an association is not a pointer the kernel keeps into our memory.

@@ -1,7 +1,50 @@
-//! The Windows side of the `sys` contract: readiness from I/O completion ports and the AFD
-//! driver, with edge triggering emulated per socket.
+//! # The Windows backend: readiness from completion ports and the AFD driver
+//!
+//! epoll and kqueue say which sockets are *ready*. Windows' queue, the I/O completion port,
+//! says which operations have *finished*. minimio builds readiness on it the way wepoll, libuv
+//! and mio do: "tell me when this socket is ready" is itself an operation, an `IOCTL_AFD_POLL`
+//! request to the socket driver, which finishes onto the port when the socket becomes ready.
+//! Each request finishes once, so edge triggering is emulated per socket: an event reported is
+//! left out of the socket's next requests until an I/O call on it returns `WouldBlock`.
+//!
+//! ## Reading order
+//!
+//! 1. [`iocp`]: the completion port, its packets, and the completion keys that tell them apart.
+//! 2. [`afd`]: opening `\Device\Afd` and issuing poll requests through the NT native API. It
+//!    explains `NTSTATUS`, `OBJECT_ATTRIBUTES`, and how a request's `ApcContext` comes back as
+//!    its packet's `lpOverlapped`.
+//! 3. [`base_socket`]: layered service providers, and finding the socket AFD knows beneath
+//!    them.
+//! 4. [`selector`]: registration, the update queue issued before each wait, the wait itself,
+//!    AFD handles shared by groups of 32 sockets, and the drain when a `Poll` is dropped.
+//! 5. [`sock_state`]: one socket's state machine (idle, pending, cancelled) and the memory the
+//!    driver writes into.
+//! 6. [`event`]: what the AFD bits of a report mean.
+//! 7. This file's [`IoSourceState`]: a socket's registration, and `do_io`, where `WouldBlock`
+//!    re-arms it.
+//! 8. [`waker`] (a packet posted to the port) and [`net`] (sockets created non-blocking and
+//!    not inheritable).
+//!
+//! [`ffi`] declares every call and type, to be looked up while reading the others. The tests'
+//! `faults` module makes AFD refuse or fail requests, which no test could provoke otherwise.
+//!
+//! ## The same parts in mio
+//!
+//! mio 1.x uses the same technique, so its `src/sys/windows` maps onto these files:
+//!
+//! | mio | minimio |
+//! |---|---|
+//! | `Selector` / `SelectorInner` (selector.rs): the port, the update queue, `is_polling`, `select` | [`Selector`] in selector.rs, with the same roles. Where mio's `select` fails as a whole when one socket's update fails, minimio reports that socket's failure as its event and goes on. |
+//! | `IoSourceState` (mod.rs), whose `do_io` re-registers the socket after `WouldBlock` | [`IoSourceState`] here, whose `do_io` re-arms it, and first returns a failed poll's error |
+//! | `AfdGroup` (selector.rs): a new AFD handle for every 32 sockets | `Selector::poll_groups` and `POLL_GROUP_SIZE` (32), which also refills places freed by deregistered sockets |
+//! | `SockState` (selector.rs): `Idle` / `Pending` / `Cancelled`, a reference-counted state whose pointer is the request's context | [`SockState`] in sock_state.rs: the same states, the same ownership (a request owns one `Arc` reference, given to the kernel with `Arc::into_raw`) |
+//! | `Afd` (afd.rs), `CompletionPort` (iocp.rs), `Waker` (waker.rs) | [`afd::Afd`], [`iocp::CompletionPort`], [`Waker`] |
 
 mod afd;
+mod base_socket;
+pub(crate) mod event;
+#[cfg(test)]
+mod faults;
 mod ffi;
 mod iocp;
 pub(crate) mod net;
@@ -9,7 +52,8 @@ mod selector;
 mod sock_state;
 mod waker;
 
-pub(crate) use self::selector::{event, Event, Events, Selector};
+pub(crate) use self::event::{Event, Events};
+pub(crate) use self::selector::Selector;
 pub(crate) use self::waker::Waker;
 
 use std::io;
@@ -111,18 +155,30 @@ impl IoSourceState {
     /// Runs one I/O call on the source. A `WouldBlock` means the socket has been drained in
     /// that direction, so every event the registration wants is armed again: the next change
     /// is reported, as an edge-triggered epoll would.
+    ///
+    /// If a poll request for the socket failed (reported as an event that wakes every waiter),
+    /// this call returns that failure instead of doing I/O: the socket itself may be fine, and
+    /// its I/O would then answer `WouldBlock`, which tells nobody that the socket is no longer
+    /// watched. The call after it does I/O again, and its `WouldBlock` asks for a new request.
     pub(crate) fn do_io<T, R>(
         &self,
         io: impl FnOnce(&T) -> io::Result<R>,
         source: &T,
     ) -> io::Result<R> {
+        if let Some(registration) = &self.registration {
+            if let Some(err) = registration.sock.take_error() {
+                return Err(err);
+            }
+        }
         let result = io(source);
         if let Err(err) = &result {
             if err.kind() == io::ErrorKind::WouldBlock {
                 if let Some(registration) = &self.registration {
                     if let Some(selector) = registration.selector.upgrade() {
-                        // A failure to issue the request now leaves the socket queued; the
-                        // next poll retries it and reports the error there.
+                        // A request that cannot be issued now leaves the socket queued: the
+                        // poll retries it and reports a failure there. An error here only says
+                        // that a blocked poll could not be woken for that, so the retry waits
+                        // for the next one.
                         let _ = selector.rearm(&registration.sock);
                     }
                 }

@@ -8,16 +8,22 @@
 //!
 //! The sequence, per socket:
 //!
-//! 1. **register**: find the socket's *base* handle (`WSAIoctl(SIO_BASE_HANDLE)`: the driver's
-//!    own socket beneath any layered provider), give it an AFD handle shared with up to 31
-//!    other sockets, and queue it for an update.
+//! 1. **register**: find the socket's *base* handle (the driver's own socket beneath any
+//!    layered provider, see [`base_socket`](super::base_socket)), give it an AFD handle shared
+//!    with up to 31 other sockets, and queue it for an update.
 //! 2. **update**, for every queued socket just before each wait: issue a poll request for the
 //!    events wanted, or, if a request for other events is pending, cancel it (`NtCancelIoFileEx`)
 //!    and issue the new one after its cancellation completes. There is never more than one
-//!    request per socket in flight.
+//!    request per socket in flight. A socket whose update fails is reported by that wait, with
+//!    every readiness flag and an error, and disarmed until its owner's next `WouldBlock`.
 //! 3. **wait**: `GetQueuedCompletionStatusEx` dequeues completed requests, each of which names
 //!    its socket and the events that happened. The socket goes back in the update queue, so its
 //!    next request is issued before the next wait.
+//!
+//! While a thread waits, other threads may register, re-register and re-arm sockets. The wait
+//! has issued the queue already, so such a thread issues the update itself; if the driver
+//! refuses it, the socket goes back in the queue and a packet wakes the waiting thread to try
+//! again (and report the failure, if it fails again).
 //!
 //! Every poll request is a one-shot: it completes once. Edge-triggered behaviour comes from what
 //! is asked next. An event that has been reported is *disarmed*: it is left out of the socket's
@@ -34,7 +40,6 @@
 //! is dequeued. So the memory stays put however the socket is deregistered or dropped, and a
 //! dropped selector cancels and drains its requests before it closes the port.
 
-use std::mem::size_of;
 use std::os::windows::io::{AsRawHandle, RawSocket};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,9 +47,11 @@ use std::time::{Duration, Instant};
 use std::{fmt, io, ptr};
 
 use super::afd::Afd;
+use super::base_socket::base_socket;
+use super::event::{Event, Events};
 use super::iocp::{CompletionPort, PacketKind};
 use super::sock_state::SockState;
-use super::{ffi, lock, socket_error, waker};
+use super::{ffi, lock, waker};
 use crate::{Interest, Token};
 
 /// How many sockets share one AFD handle. The driver keeps each handle's requests in one list;
@@ -55,19 +62,6 @@ const POLL_GROUP_SIZE: usize = 32;
 /// up and leaves their memory to the kernel (leaked, never freed under it).
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
-/// Not an AFD bit: minimio's mark for "the poll request itself failed", reported as an error.
-pub(super) const POLL_FAILED: u32 = 1 << 31;
-
-/// One readiness report: the AFD events that happened (and were armed), and the token.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Event {
-    pub(super) flags: u32,
-    pub(super) data: u64,
-}
-
-/// The buffer [`Selector::select`] fills: its capacity is the most reports one call returns.
-pub(crate) type Events = Vec<Event>;
-
 /// A completion port and the sockets polled through it.
 pub(crate) struct Selector {
     port: Arc<CompletionPort>,
@@ -77,16 +71,21 @@ pub(crate) struct Selector {
     poll_groups: Mutex<Vec<Arc<Afd>>>,
     /// Sockets whose requests must be (re)issued before the next wait.
     updates: Mutex<Vec<Arc<SockState>>>,
-    /// Reports for sockets whose request could not be issued by a flush on another socket's
-    /// behalf: handed out, as errors, by the next wait.
+    /// Reports for sockets whose request could not be issued before a wait, handed out by that
+    /// wait (or, if it is full, the next).
     failed_updates: Mutex<Vec<Event>>,
     /// Whether a thread is in (or about to enter) `GetQueuedCompletionStatusEx`. A thread that
     /// queues an update then issues it itself, so that the blocked wait sees it.
     is_polling: AtomicBool,
+    /// A [`PacketKind::Retry`] packet is queued and not yet dequeued.
+    retry_posted: AtomicBool,
     /// Poll requests issued whose completion has not been dequeued.
     in_flight: AtomicUsize,
     /// Where `GetQueuedCompletionStatusEx` writes; only the polling thread uses it.
     completions: Mutex<CompletionBuffer>,
+    /// How many waits have got past their updates, for tests that act during a wait.
+    #[cfg(test)]
+    waits_begun: AtomicUsize,
 }
 
 /// The packets of one wait. Their pointers are the contexts minimio gave the kernel; only the
@@ -106,8 +105,11 @@ impl Selector {
             updates: Mutex::new(Vec::new()),
             failed_updates: Mutex::new(Vec::new()),
             is_polling: AtomicBool::new(false),
+            retry_posted: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             completions: Mutex::new(CompletionBuffer(Vec::new())),
+            #[cfg(test)]
+            waits_begun: AtomicUsize::new(0),
         })
     }
 
@@ -184,13 +186,15 @@ impl Selector {
         Ok(afd)
     }
 
-    /// Queues `sock` for an update; issues the queue at once if a thread is already waiting,
-    /// whose wait would otherwise not see it (the new request's completion is what wakes that
-    /// wait). Only `sock`'s own failure is returned.
+    /// Queues `sock` for an update. A thread waiting in `select` now has issued the queue
+    /// already and would not look at it again before its next packet, so the update is then
+    /// issued here, at once: the new request's completion is what wakes that wait. The socket
+    /// stays queued whatever happens; an error means only that a failed update could not be
+    /// handed to the waiting thread, so it waits for the next `select`.
     fn queue_update(&self, sock: &Arc<SockState>) -> io::Result<()> {
         self.enqueue(sock);
         if self.is_polling.load(Ordering::SeqCst) {
-            self.flush_updates(Some(sock))
+            self.flush_for_waiting_thread()
         } else {
             Ok(())
         }
@@ -202,23 +206,53 @@ impl Selector {
         }
     }
 
-    /// Issues or cancels the requests of every queued socket. The failure of `caller`'s own
-    /// socket is returned to it; any other socket whose request fails is disarmed and reported
-    /// with an error event by the next wait, so that one socket's trouble never stops the
-    /// others' events (its owner's next `WouldBlock` re-arms it and tries again).
-    fn flush_updates(&self, caller: Option<&Arc<SockState>>) -> io::Result<()> {
+    /// Issues the queued updates on behalf of the thread waiting in `select`. One that fails
+    /// goes back in the queue, and that thread is woken to retry it: reporting failures is its
+    /// job, and without the wake its retry would wait for some unrelated packet. Dropping the
+    /// update instead would leave the socket deaf: neither polled, nor disarmed so that its
+    /// next `WouldBlock` re-arms it.
+    fn flush_for_waiting_thread(&self) -> io::Result<()> {
         let queued = std::mem::take(&mut *lock(&self.updates));
-        let mut result = Ok(());
+        let mut failed = false;
+        for sock in queued {
+            if sock.update(&self.in_flight).is_err() {
+                self.enqueue(&sock);
+                failed = true;
+            }
+        }
+        if failed {
+            self.wake_to_retry()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Posts a [`PacketKind::Retry`] packet, unless one is queued already: one is enough to
+    /// make the waiting thread go round its loop, which issues the queue again.
+    fn wake_to_retry(&self) -> io::Result<()> {
+        if self.retry_posted.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let posted = self.port.post(PacketKind::Retry, ptr::null());
+        if posted.is_err() {
+            self.retry_posted.store(false, Ordering::Release);
+        }
+        posted
+    }
+
+    /// Issues the queued updates before a wait. A socket whose update fails is disarmed and
+    /// reported by this wait, its error kept for its owner's next I/O call (the `WouldBlock`
+    /// after it re-arms the socket and tries again), so that one socket's trouble never stops
+    /// the others' events.
+    fn flush_before_wait(&self) {
+        let queued = std::mem::take(&mut *lock(&self.updates));
         for sock in queued {
             if let Err(err) = sock.update(&self.in_flight) {
-                if caller.is_some_and(|caller| Arc::ptr_eq(caller, &sock)) {
-                    result = Err(err);
-                } else if let Some(event) = sock.fail_update() {
+                if let Some(event) = sock.fail_update(err) {
                     lock(&self.failed_updates).push(event);
                 }
             }
         }
-        result
     }
 
     /// Moves reports of failed updates into `events`, as many as fit.
@@ -253,11 +287,13 @@ impl Selector {
         loop {
             events.clear();
             self.is_polling.store(true, Ordering::SeqCst);
-            // Failures here become error events of their sockets, never an error of the wait.
-            let _ = self.flush_updates(None);
+            // Failures here become events of their sockets, never an error of the wait.
+            self.flush_before_wait();
             self.report_failed_updates(events, capacity);
             let this_wait = if events.is_empty() { wait_ms } else { 0 };
             let room = capacity - events.len();
+            #[cfg(test)]
+            self.waits_begun.fetch_add(1, Ordering::SeqCst);
             let dequeued = if room == 0 {
                 completions.0.clear();
                 Ok(())
@@ -285,6 +321,12 @@ impl Selector {
         }
     }
 
+    /// How many waits have issued their updates and gone on to dequeue.
+    #[cfg(test)]
+    pub(super) fn waits_begun(&self) -> usize {
+        self.waits_begun.load(Ordering::SeqCst)
+    }
+
     /// Turns one dequeued packet into a report, if it is one.
     fn handle_completion(&self, entry: &ffi::OVERLAPPED_ENTRY) -> Option<Event> {
         match PacketKind::of(entry) {
@@ -302,6 +344,12 @@ impl Selector {
             }
             // SAFETY: Wake packets are posted only by `Waker::wake`, with the context it expects.
             Some(PacketKind::Wake) => unsafe { waker::event_from_packet(entry.lpOverlapped) },
+            Some(PacketKind::Retry) => {
+                // Cleared before the loop issues the queue again, so a failure from now on
+                // posts a new packet.
+                self.retry_posted.store(false, Ordering::Release);
+                None
+            }
             None => None,
         }
     }
@@ -315,7 +363,18 @@ impl Drop for Selector {
         for afd in lock(&self.poll_groups).iter() {
             afd.cancel_all();
         }
-        let limit = Instant::now() + DRAIN_LIMIT;
+        self.drain(Instant::now() + DRAIN_LIMIT);
+        // Sockets re-queued by the drain: nobody will poll them through this selector again.
+        lock(&self.updates).clear();
+    }
+}
+
+impl Selector {
+    /// Dequeues and handles packets until no request is in flight and the port is empty, or
+    /// until `limit`. Every packet dequeued is handled, the last batch too, so the references
+    /// its contexts own are released: only the memory of requests still in flight, which the
+    /// kernel may yet write, is left behind.
+    fn drain(&self, limit: Instant) {
         let mut completions = lock(&self.completions);
         loop {
             let in_flight = self.in_flight.load(Ordering::SeqCst);
@@ -327,6 +386,9 @@ impl Drop for Selector {
             if self.port.dequeue(&mut completions.0, 64, wait_ms).is_err() {
                 break;
             }
+            for entry in &completions.0 {
+                let _ = self.handle_completion(entry);
+            }
             // Stop when nothing is left, or at the limit: a waker still waking on another thread
             // would otherwise keep the queue from ever looking empty.
             if completions.0.is_empty() && (in_flight == 0 || wait_ms == 0)
@@ -334,12 +396,7 @@ impl Drop for Selector {
             {
                 break;
             }
-            for entry in &completions.0 {
-                let _ = self.handle_completion(entry);
-            }
         }
-        // Sockets re-queued by the drain: nobody will poll them through this selector again.
-        lock(&self.updates).clear();
     }
 }
 
@@ -349,49 +406,6 @@ impl fmt::Debug for Selector {
             .field("port", &self.port.as_raw_handle())
             .field("in_flight", &self.in_flight.load(Ordering::Relaxed))
             .finish_non_exhaustive()
-    }
-}
-
-/// The socket AFD knows, beneath any layered service provider (LSP) stacked on `socket`.
-fn base_socket(socket: ffi::SOCKET) -> io::Result<ffi::SOCKET> {
-    let err = match socket_ioctl(socket, ffi::SIO_BASE_HANDLE) {
-        Ok(base) => return Ok(base),
-        Err(err) => err,
-    };
-    // Some LSPs refuse SIO_BASE_HANDLE. The handle they give `select` or `WSAPoll` is then the
-    // base one, unless they pass that request through too and answer with `socket` itself.
-    for request in [ffi::SIO_BSP_HANDLE_SELECT, ffi::SIO_BSP_HANDLE_POLL] {
-        match socket_ioctl(socket, request) {
-            Ok(base) if base != socket => return Ok(base),
-            _ => {}
-        }
-    }
-    Err(err)
-}
-
-/// A `WSAIoctl` that returns a socket handle.
-fn socket_ioctl(socket: ffi::SOCKET, request: u32) -> io::Result<ffi::SOCKET> {
-    let mut out: ffi::SOCKET = ffi::INVALID_SOCKET;
-    let mut returned = 0u32;
-    // SAFETY: the output buffer is `out`, with its size; there is no input buffer, and the call
-    // is synchronous (no OVERLAPPED, no completion routine).
-    let result = unsafe {
-        ffi::WSAIoctl(
-            socket,
-            request,
-            ptr::null(),
-            0,
-            (&mut out as *mut ffi::SOCKET).cast(),
-            size_of::<ffi::SOCKET>() as u32,
-            &mut returned,
-            ptr::null_mut(),
-            ptr::null(),
-        )
-    };
-    if result == ffi::SOCKET_ERROR {
-        Err(socket_error())
-    } else {
-        Ok(out)
     }
 }
 
@@ -424,80 +438,6 @@ fn timeout_ms(timeout: Option<Duration>) -> u32 {
             let ceil = whole + u128::from(timeout.subsec_nanos() % 1_000_000 != 0);
             ceil.min(u128::from(ffi::INFINITE - 1)) as u32
         }
-    }
-}
-
-/// Reading an [`Event`]: which AFD events mean what.
-pub(crate) mod event {
-    use std::fmt;
-
-    use super::{Event, POLL_FAILED};
-    use crate::sys::windows::ffi::*;
-    use crate::Token;
-
-    pub(crate) fn token(event: &Event) -> Token {
-        Token(event.data as usize)
-    }
-
-    /// Data, a connection to accept, or an end of stream (orderly, aborted or a failed connect:
-    /// each makes the next read return at once).
-    pub(crate) fn is_readable(event: &Event) -> bool {
-        event.flags
-            & (AFD_POLL_RECEIVE
-                | AFD_POLL_RECEIVE_EXPEDITED
-                | AFD_POLL_ACCEPT
-                | AFD_POLL_DISCONNECT
-                | AFD_POLL_ABORT
-                | AFD_POLL_CONNECT_FAIL)
-            != 0
-    }
-
-    /// Room to send, or a connection that ended so that the next write returns at once.
-    pub(crate) fn is_writable(event: &Event) -> bool {
-        event.flags & (AFD_POLL_SEND | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
-    }
-
-    pub(crate) fn is_error(event: &Event) -> bool {
-        event.flags & (AFD_POLL_CONNECT_FAIL | POLL_FAILED) != 0
-    }
-
-    pub(crate) fn is_read_closed(event: &Event) -> bool {
-        event.flags & (AFD_POLL_DISCONNECT | AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
-    }
-
-    pub(crate) fn is_write_closed(event: &Event) -> bool {
-        event.flags & (AFD_POLL_ABORT | AFD_POLL_CONNECT_FAIL) != 0
-    }
-
-    pub(crate) fn is_priority(event: &Event) -> bool {
-        event.flags & AFD_POLL_RECEIVE_EXPEDITED != 0
-    }
-
-    pub(crate) fn is_aio(_: &Event) -> bool {
-        false
-    }
-
-    pub(crate) fn is_lio(_: &Event) -> bool {
-        false
-    }
-
-    /// The AFD bits by name, for `{:#?}` of an event.
-    pub(crate) fn debug_details(f: &mut fmt::Formatter<'_>, event: &Event) -> fmt::Result {
-        let names = [
-            (AFD_POLL_RECEIVE, "AFD_POLL_RECEIVE"),
-            (AFD_POLL_RECEIVE_EXPEDITED, "AFD_POLL_RECEIVE_EXPEDITED"),
-            (AFD_POLL_SEND, "AFD_POLL_SEND"),
-            (AFD_POLL_DISCONNECT, "AFD_POLL_DISCONNECT"),
-            (AFD_POLL_ABORT, "AFD_POLL_ABORT"),
-            (AFD_POLL_ACCEPT, "AFD_POLL_ACCEPT"),
-            (AFD_POLL_CONNECT_FAIL, "AFD_POLL_CONNECT_FAIL"),
-            (POLL_FAILED, "POLL_FAILED"),
-        ];
-        let mut list = f.debug_list();
-        for (_, name) in names.iter().filter(|(bit, _)| event.flags & bit != 0) {
-            list.entry(&format_args!("{name}"));
-        }
-        list.finish()
     }
 }
 
@@ -568,6 +508,22 @@ mod tests {
         assert_eq!(group_sizes(), [32, 32, 32, 4]);
     }
 
+    /// A drain that runs out of time still releases what the packets it dequeued own; only
+    /// requests still in flight are left to the kernel.
+    #[test]
+    fn a_drain_past_its_limit_releases_the_packets_it_took() {
+        let selector = Selector::new().unwrap();
+        let waker = waker::Waker::new(&selector, Token(0)).unwrap();
+        waker.wake().unwrap();
+        assert_eq!(waker.packets_queued(), 1);
+        selector.drain(Instant::now());
+        assert_eq!(
+            waker.packets_queued(),
+            0,
+            "a dequeued wake packet was leaked"
+        );
+    }
+
     #[test]
     fn interests_map_to_afd_events() {
         use ffi::*;
@@ -576,21 +532,5 @@ mod tests {
         assert_ne!(readable & AFD_POLL_RECEIVE, 0);
         assert_ne!(readable & AFD_POLL_ACCEPT, 0);
         assert_eq!(afd_events(Interest::WRITABLE) & AFD_POLL_RECEIVE, 0);
-    }
-
-    #[test]
-    fn an_abort_closes_both_directions_and_a_disconnect_only_reading() {
-        let abort = Event {
-            flags: ffi::AFD_POLL_ABORT,
-            data: 3,
-        };
-        assert!(event::is_read_closed(&abort) && event::is_write_closed(&abort));
-        assert_eq!(event::token(&abort), Token(3));
-        let disconnect = Event {
-            flags: ffi::AFD_POLL_DISCONNECT,
-            data: 0,
-        };
-        assert!(event::is_read_closed(&disconnect) && !event::is_write_closed(&disconnect));
-        assert!(event::is_readable(&disconnect) && !event::is_writable(&disconnect));
     }
 }

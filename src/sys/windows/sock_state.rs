@@ -10,12 +10,12 @@
 //! long, which keeps the blocks where they are.
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::{fmt, io, ptr};
 
-use super::afd::Afd;
-use super::selector::{Event, POLL_FAILED};
+use super::afd::{self, Afd};
+use super::event::{Event, POLL_FAILED};
 use super::{ffi, lock};
 use crate::Token;
 
@@ -26,6 +26,8 @@ pub(crate) struct SockState {
     /// The request itself, which the driver overwrites with the result.
     poll_info: UnsafeCell<ffi::AFD_POLL_INFO>,
     state: Mutex<SockInner>,
+    /// Whether `state.error` holds an error: read on every I/O call, without the lock.
+    has_error: AtomicBool,
 }
 
 // SAFETY: `iosb` and `poll_info` are written by us only under `state`'s lock while no request
@@ -49,6 +51,8 @@ struct SockInner {
     queued: bool,
     /// Deregistered, dropped or closed: report nothing more, issue no new request.
     deleted: bool,
+    /// Why the last poll request failed, once reported and until an I/O call has returned it.
+    error: Option<io::Error>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +108,9 @@ impl SockState {
                 poll: PollState::Idle,
                 queued: false,
                 deleted: false,
+                error: None,
             }),
+            has_error: AtomicBool::new(false),
         }
     }
 
@@ -222,18 +228,34 @@ impl SockState {
     }
 
     /// After its request could not be issued: disarms the socket (asking again would fail
-    /// again until its owner has tried I/O) and returns the error report for its token, unless
-    /// it has been deleted meanwhile.
-    pub(super) fn fail_update(&self) -> Option<Event> {
+    /// again until its owner has tried I/O), keeps `err` for the owner's next I/O call, and
+    /// returns the failure report for its token, unless it has been deleted meanwhile.
+    pub(super) fn fail_update(&self, err: io::Error) -> Option<Event> {
         let mut state = self.lock();
         if state.deleted {
             return None;
         }
         state.armed = 0;
+        self.keep_error(&mut state, err);
         Some(Event {
             flags: POLL_FAILED,
             data: state.token.0 as u64,
         })
+    }
+
+    fn keep_error(&self, state: &mut SockInner, err: io::Error) {
+        state.error = Some(err);
+        self.has_error.store(true, Ordering::Release);
+    }
+
+    /// The failure of a poll request that has been reported and not yet returned by an I/O call.
+    pub(crate) fn take_error(&self) -> Option<io::Error> {
+        if !self.has_error.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut state = self.lock();
+        self.has_error.store(false, Ordering::Release);
+        state.error.take()
     }
 
     /// Stops everything for this socket: no more reports, and a request in flight is cancelled.
@@ -267,10 +289,13 @@ impl SockState {
         let (iosb, result) = unsafe { (&*self.iosb.get(), &*self.poll_info.get()) };
         // SAFETY: both views of the union are plain data; the driver wrote `Status`.
         let status = unsafe { iosb.Anonymous.Status };
+        // Where the tests make a request fail (see `faults`).
+        #[cfg(test)]
+        let status = super::faults::take_failure(state.base_socket).unwrap_or(status);
         let happened = if status == ffi::STATUS_CANCELLED {
             0
-        } else if (status as u32) >> 30 == 3 {
-            // An NT error (severity bits 11): the request failed as a whole.
+        } else if afd::is_nt_error(status) {
+            // The request failed as a whole.
             POLL_FAILED
         } else if result.NumberOfHandles == 0 {
             0
@@ -286,6 +311,7 @@ impl SockState {
         if reported & POLL_FAILED != 0 {
             // Asking again would fail again: wait for the owner to try I/O first.
             state.armed = 0;
+            self.keep_error(&mut state, afd::nt_error(status));
         }
         let event = (reported != 0).then(|| Event {
             flags: reported,

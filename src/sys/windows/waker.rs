@@ -13,9 +13,10 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
+use super::event::Event;
 use super::ffi;
 use super::iocp::{CompletionPort, PacketKind};
-use super::selector::{Event, Selector};
+use super::selector::Selector;
 use crate::Token;
 
 #[derive(Debug)]
@@ -65,6 +66,14 @@ impl Waker {
             return Err(err);
         }
         Ok(())
+    }
+}
+
+impl Waker {
+    /// How many wake packets of this waker are queued (each owns a reference to its state).
+    #[cfg(test)]
+    pub(super) fn packets_queued(&self) -> usize {
+        Arc::strong_count(&self.state) - 1
     }
 }
 
