@@ -34,7 +34,7 @@ use std::ptr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::kqueue_rules::{self as rules, Change, Receipt, Report};
+use super::kqueue_rules::{self as rules, Answer, Change, Registration, Report};
 use crate::sys::unix::{ffi, set_cloexec, syscall};
 use crate::{Interest, Token};
 
@@ -49,22 +49,8 @@ pub(crate) type Events = Vec<Event>;
 pub(crate) struct Selector {
     kq: OwnedFd,
     /// Every fd registered through this selector. An entry can outlive its knotes (the fd was
-    /// closed without deregistering); [`Selector::is_live`] tells.
+    /// closed without deregistering); [`rules::is_live`] tells.
     registered: Mutex<HashMap<RawFd, Registration>>,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Registration {
-    token: Token,
-    interests: Interest,
-}
-
-impl Registration {
-    /// Whether the registration made knotes. One for AIO or LIO alone makes none: those
-    /// completions are tied to the queue by each request, not by registering.
-    fn has_knotes(self) -> bool {
-        self.interests.is_readable() || self.interests.is_writable()
-    }
 }
 
 impl Selector {
@@ -87,21 +73,13 @@ impl Selector {
     /// their own errors.
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         let mut registered = self.lock();
-        if let Some(&current) = registered.get(&fd) {
-            if self.is_live(fd, current)? {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "the fd is already registered with this Poll",
-                ));
-            }
-        }
-        if let Err(err) = self.apply(fd, token, &rules::set_interest(interests)) {
-            // One direction may have been added before the other failed; a failed register
-            // must leave nothing behind. (Removing what is not there only yields ENOENT.)
-            let _ = self.submit(fd as usize, token, &rules::REMOVE);
-            return Err(err);
-        }
-        registered.insert(fd, Registration { token, interests });
+        let new = Registration { token, interests };
+        rules::register(
+            &mut self.knotes(fd as usize),
+            registered.get(&fd).copied(),
+            new,
+        )?;
+        registered.insert(fd, new);
         Ok(())
     }
 
@@ -114,87 +92,37 @@ impl Selector {
         interests: Interest,
     ) -> io::Result<()> {
         let mut registered = self.lock();
-        let current = *registered.get(&fd).ok_or_else(not_registered)?;
-        if !self.is_live(fd, current)? {
-            registered.remove(&fd);
-            return Err(not_registered());
+        let current = *registered.get(&fd).ok_or_else(rules::not_registered)?;
+        let new = Registration { token, interests };
+        match rules::reregister(&mut self.knotes(fd as usize), current, new) {
+            Ok(()) => {
+                registered.insert(fd, new);
+                Ok(())
+            }
+            Err(err) => {
+                if err.kind() == io::ErrorKind::NotFound {
+                    // The knotes are gone, so the record must go too.
+                    registered.remove(&fd);
+                }
+                Err(err)
+            }
         }
-        self.apply(fd, token, &rules::set_interest(interests))?;
-        registered.insert(fd, Registration { token, interests });
-        Ok(())
     }
 
     /// Removes both knotes; `NotFound` if the fd is not registered (or neither knote was left).
     /// After it returns, no later `kevent` reports the fd.
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
         let mut registered = self.lock();
-        let current = registered.remove(&fd).ok_or_else(not_registered)?;
-        if !current.has_knotes() {
-            return Ok(());
-        }
-        let receipts = self.submit(fd as usize, Token(0), &rules::REMOVE)?;
-        rules::removed(&receipts)
+        let current = registered.remove(&fd).ok_or_else(rules::not_registered)?;
+        rules::deregister(&mut self.knotes(fd as usize), current)
     }
 
-    /// Whether a recorded registration still holds, that is, whether its knotes still exist.
-    /// The probe rewrites `udata`, so it carries the knotes' own token. A registration without
-    /// knotes leaves nothing to ask the kernel about, and is taken at its word.
-    fn is_live(&self, fd: RawFd, registration: Registration) -> io::Result<bool> {
-        if !registration.has_knotes() {
-            return Ok(true);
+    /// The knotes of `ident` in this queue, as the rules ask the kernel about them.
+    fn knotes(&self, ident: usize) -> Knotes<'_> {
+        Knotes {
+            kq: self.kq.as_fd(),
+            ident,
         }
-        loop {
-            let receipts = self.submit(fd as usize, registration.token, &rules::PROBE)?;
-            // A receipt is missing only if a signal cut the call short; probing is harmless to
-            // repeat, so ask again.
-            if let Some(found) = rules::probe_found(&receipts)? {
-                return Ok(found);
-            }
-        }
-    }
-
-    fn apply(&self, fd: RawFd, token: Token, changes: &[Change; 2]) -> io::Result<()> {
-        let receipts = self.submit(fd as usize, token, changes)?;
-        rules::applied(changes, &receipts)
-    }
-
-    /// One `kevent` that applies `changes` to knotes of `ident` and collects a receipt for
-    /// each. It never waits: the event list has exactly one slot per change, so the receipts
-    /// fill it, and the timeout is zero anyway.
-    fn submit<const N: usize>(
-        &self,
-        ident: usize,
-        token: Token,
-        changes: &[Change; N],
-    ) -> io::Result<[Receipt; N]> {
-        let changelist = changes.map(|change| kevent(ident, change.filter, change.flags, token));
-        // Slots with no flags at all: every receipt has EV_ERROR set, so these are never
-        // mistaken for one if the kernel does not get to write them.
-        let mut slots = [kevent(0, 0, 0, Token(0)); N];
-        let no_wait = ffi::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: the changelist and the slots are arrays of N initialised kevent structs that
-        // live across the call; the kernel reads the first and writes at most N into the second.
-        let result = syscall(unsafe {
-            ffi::kevent(
-                self.kq.as_raw_fd(),
-                changelist.as_ptr(),
-                N as ffi::KeventCount,
-                slots.as_mut_ptr(),
-                N as ffi::KeventCount,
-                &no_wait,
-            )
-        });
-        match result {
-            Ok(_) => {}
-            // kevent(2) promises that a call failing with EINTR has applied every change; the
-            // slots say which receipts were written.
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-        Ok(rules::receipts(changes, &slots.map(|slot| report(&slot))))
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<RawFd, Registration>> {
@@ -275,6 +203,56 @@ impl Selector {
     }
 }
 
+/// The knotes of one ident (an fd, or a user event's number) in one queue: what the rules call
+/// the [`Kernel`](rules::Kernel).
+struct Knotes<'a> {
+    kq: BorrowedFd<'a>,
+    ident: usize,
+}
+
+impl rules::Kernel for Knotes<'_> {
+    /// One `kevent` that applies `changes` and collects a receipt for each. It never waits: the
+    /// event list has exactly one slot per change, so the receipts fill it, and the timeout is
+    /// zero anyway.
+    fn submit<const N: usize>(
+        &mut self,
+        changes: &[Change; N],
+        token: Token,
+    ) -> io::Result<Answer<N>> {
+        let changelist =
+            changes.map(|change| kevent(self.ident, change.filter, change.flags, token));
+        // Slots with no flags at all: every receipt has EV_ERROR set, so these are never
+        // mistaken for one if the kernel does not get to write them.
+        let mut slots = [kevent(0, 0, 0, Token(0)); N];
+        let no_wait = ffi::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: the changelist and the slots are arrays of N initialised kevent structs that
+        // live across the call; the kernel reads the first and writes at most N into the second.
+        let result = syscall(unsafe {
+            ffi::kevent(
+                self.kq.as_raw_fd(),
+                changelist.as_ptr(),
+                N as ffi::KeventCount,
+                slots.as_mut_ptr(),
+                N as ffi::KeventCount,
+                &no_wait,
+            )
+        });
+        match result {
+            Ok(_) => {}
+            // kevent(2) promises that a call failing with EINTR has applied every change; the
+            // slots say which receipts were written.
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+        Ok(Answer {
+            slots: slots.map(|slot| report(&slot)),
+        })
+    }
+}
+
 impl AsRawFd for Selector {
     fn as_raw_fd(&self) -> RawFd {
         self.kq.as_raw_fd()
@@ -285,13 +263,6 @@ impl AsFd for Selector {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.kq.as_fd()
     }
-}
-
-fn not_registered() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        "the fd is not registered with this Poll",
-    )
 }
 
 /// A change for the changelist, in the kernel's layout.
@@ -340,9 +311,7 @@ impl Waker {
         let ident = NEXT_IDENT.fetch_add(1, Ordering::Relaxed);
         // The duplicate first: once the user event is added, failing would leave it behind.
         let kq = selector.kq.try_clone()?;
-        let add = [rules::ADD_USER_EVENT];
-        let receipts = selector.submit(ident, token, &add)?;
-        rules::applied(&add, &receipts)?;
+        rules::apply(&mut selector.knotes(ident), &[rules::ADD_USER_EVENT], token)?;
         Ok(Waker { kq, ident, token })
     }
 

@@ -1,9 +1,12 @@
 //! The rules of the kqueue backend that need no kernel: which changes a registration asks for,
-//! what a report means, how receipts become errors, how long one wait may be.
+//! what a report means, how receipts become errors, how long one wait may be, and which calls
+//! register, reregister and deregister make in which order.
 //!
 //! They are pure functions over small local types, so they are compiled and tested on every
 //! Unix (with FreeBSD's constant values standing in where there is no kqueue), while
 //! `kqueue.rs` keeps only the system calls and the conversions to and from `struct kevent`.
+//! Where a rule needs the kernel's answer, it asks through [`Kernel`], which `kqueue.rs`
+//! implements with `kevent` and the tests with a model of it.
 //!
 //! Filters and flags are widened here (`i16`/`u16` on most systems, `u32` on NetBSD) so that one
 //! set of rules serves every layout.
@@ -11,7 +14,7 @@
 use std::io;
 use std::time::Duration;
 
-use crate::Interest;
+use crate::{Interest, Token};
 
 #[cfg(minimio_bsd)]
 use crate::sys::unix::ffi as kernel;
@@ -120,16 +123,20 @@ pub(super) const ADD_USER_EVENT: Change = Change {
     flags: ADD | CLEAR | RECEIPT,
 };
 
-/// Pairs each change with its receipt among the `written` slots. Receipts carry `EV_ERROR`
-/// (with `data` 0 for success); the caller pre-fills the list with slots that do not, so after
-/// an interrupted call the slots the kernel never wrote are told apart from receipts.
-pub(super) fn receipts<const N: usize>(changes: &[Change; N], written: &[Report]) -> [Receipt; N] {
-    changes.map(|change| {
-        written
+/// Pairs each change with its receipt among the slots of an [`Answer`]. Receipts carry
+/// `EV_ERROR` (with `data` 0 for success); the caller pre-fills the list with slots that do not,
+/// so after an interrupted call the slots the kernel never wrote are told apart from receipts.
+pub(super) fn receipts<const N: usize>(
+    changes: &[Change; N],
+    answer: &Answer<N>,
+) -> io::Result<[Receipt; N]> {
+    Ok(changes.map(|change| {
+        answer
+            .slots
             .iter()
             .find(|slot| slot.flags & ERROR != 0 && slot.filter == change.filter)
             .map(|receipt| receipt.data)
-    })
+    }))
 }
 
 /// Whether a [`PROBE`] found knotes: `Some(true)` if one direction exists, `Some(false)` if
@@ -170,16 +177,140 @@ pub(super) fn removed(receipts: &[Receipt]) -> io::Result<()> {
         .iter()
         .all(|r| r.map(errno) == Some(kernel::ENOENT))
     {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            "the fd is not registered with this Poll",
-        ));
+        return Err(not_registered());
     }
     applied(&REMOVE, receipts)
 }
 
+pub(super) fn not_registered() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        "the fd is not registered with this Poll",
+    )
+}
+
+fn already_registered() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "the fd is already registered with this Poll",
+    )
+}
+
 fn errno(data: i64) -> i32 {
     i32::try_from(data).unwrap_or(i32::MAX)
+}
+
+/// What the selector remembers of an fd it registered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Registration {
+    pub(super) token: Token,
+    pub(super) interests: Interest,
+}
+
+impl Registration {
+    /// Whether the registration made knotes. One for AIO or LIO alone makes none: those
+    /// completions are tied to the queue by each request, not by registering.
+    pub(super) fn has_knotes(self) -> bool {
+        self.interests.is_readable() || self.interests.is_writable()
+    }
+}
+
+/// What one `kevent` call that carried changes left in its event list, slot by slot.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Answer<const N: usize> {
+    /// Each slot as the kernel left it; the caller fills them with `Report::default()` first.
+    pub(super) slots: [Report; N],
+}
+
+/// The kernel as the rules use it: the knotes of one ident (an fd, or a user event's number).
+pub(super) trait Kernel {
+    /// One `kevent` call that applies `changes`, each carrying `token` as its `udata`, with an
+    /// event list of exactly N slots and a zero timeout. Errors other than `EINTR` are returned.
+    fn submit<const N: usize>(
+        &mut self,
+        changes: &[Change; N],
+        token: Token,
+    ) -> io::Result<Answer<N>>;
+}
+
+/// One call and its receipts, one per change.
+pub(super) fn submit<const N: usize>(
+    kernel: &mut impl Kernel,
+    changes: &[Change; N],
+    token: Token,
+) -> io::Result<[Receipt; N]> {
+    let answer = kernel.submit(changes, token)?;
+    receipts(changes, &answer)
+}
+
+/// One call that applies `changes`, and its result by [`applied`].
+pub(super) fn apply<const N: usize>(
+    kernel: &mut impl Kernel,
+    changes: &[Change; N],
+    token: Token,
+) -> io::Result<()> {
+    let receipts = submit(kernel, changes, token)?;
+    applied(changes, &receipts)
+}
+
+/// Whether the knotes of a registration still exist: a [`PROBE`], carrying the registration's
+/// own token because a change also rewrites `udata`.
+pub(super) fn is_live(kernel: &mut impl Kernel, registration: Registration) -> io::Result<bool> {
+    if !registration.has_knotes() {
+        // Nothing to ask the kernel about: the record is taken at its word.
+        return Ok(true);
+    }
+    loop {
+        let receipts = submit(kernel, &PROBE, registration.token)?;
+        // A receipt is missing only if a signal cut the call short; probing is harmless to
+        // repeat, so ask again.
+        if let Some(found) = probe_found(&receipts)? {
+            return Ok(found);
+        }
+    }
+}
+
+/// Registers an fd: `AlreadyExists` if the selector's record of it (`recorded`) still has live
+/// knotes, otherwise the knotes of `new` are added. A failed register leaves nothing behind.
+pub(super) fn register(
+    kernel: &mut impl Kernel,
+    recorded: Option<Registration>,
+    new: Registration,
+) -> io::Result<()> {
+    if let Some(current) = recorded {
+        if is_live(kernel, current)? {
+            return Err(already_registered());
+        }
+    }
+    let result = apply(kernel, &set_interest(new.interests), new.token);
+    if result.is_err() {
+        // One direction may have been added before the other failed. (Removing what is not
+        // there only yields ENOENT.)
+        let _ = submit(kernel, &REMOVE, new.token);
+    }
+    result
+}
+
+/// Rewrites the registration `current` as `new`: `NotFound` if its knotes died with a closed
+/// fd, after which the caller forgets the fd.
+pub(super) fn reregister(
+    kernel: &mut impl Kernel,
+    current: Registration,
+    new: Registration,
+) -> io::Result<()> {
+    if !is_live(kernel, current)? {
+        return Err(not_registered());
+    }
+    apply(kernel, &set_interest(new.interests), new.token)
+}
+
+/// Removes the knotes of `current`: `NotFound` if none was left.
+pub(super) fn deregister(kernel: &mut impl Kernel, current: Registration) -> io::Result<()> {
+    if !current.has_knotes() {
+        return Ok(());
+    }
+    let receipts = submit(kernel, &REMOVE, Token(0))?;
+    removed(&receipts)
 }
 
 /// What one report says, in the terms of `Event`.

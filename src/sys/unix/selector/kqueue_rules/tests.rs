@@ -1,6 +1,93 @@
-//! The rules, checked against hand-made kernel answers.
+//! The rules, checked against hand-made kernel answers and against [`Model`], a kernel that
+//! behaves as kevent(2) describes and can be told to misbehave.
 
 use super::*;
+
+/// The knotes of one fd, kept the way the kernel keeps them, and a `kevent` that applies
+/// changes to them in changelist order.
+#[derive(Debug, Default)]
+struct Model {
+    /// Whether the fd is closed: then every change fails with EBADF.
+    closed: bool,
+    /// The filters that have a knote, each with its `udata`.
+    knotes: Vec<(Filter, Token)>,
+    /// Reports of readiness waiting in the queue; a call that collects them takes them away.
+    pending: usize,
+    /// A kernel that writes no receipt for a change that succeeded (one that ignores
+    /// EV_RECEIPT): it then goes on to collect pending reports, as for any call.
+    ignores_receipts: bool,
+    /// How many of the next calls a signal interrupts after the changes, before any receipt.
+    interruptions: usize,
+    /// How many times `kevent` was called.
+    calls: usize,
+}
+
+impl Model {
+    fn with_knotes(knotes: &[(Filter, Token)]) -> Model {
+        Model {
+            knotes: knotes.to_vec(),
+            ..Model::default()
+        }
+    }
+
+    /// The errno of one change (0 for success).
+    fn change(&mut self, change: Change, token: Token) -> i64 {
+        if self.closed {
+            return i64::from(kernel::EBADF);
+        }
+        let at = self.knotes.iter().position(|(f, _)| *f == change.filter);
+        match at {
+            _ if change.flags & ADD != 0 => match at {
+                Some(i) => self.knotes[i].1 = token,
+                None => self.knotes.push((change.filter, token)),
+            },
+            Some(i) if change.flags & DELETE != 0 => drop(self.knotes.remove(i)),
+            // EV_ENABLE of a knote that is there rewrites its udata (FreeBSD, macOS).
+            Some(i) => self.knotes[i].1 = token,
+            None => return i64::from(kernel::ENOENT),
+        }
+        0
+    }
+}
+
+impl Kernel for Model {
+    fn submit<const N: usize>(
+        &mut self,
+        changes: &[Change; N],
+        token: Token,
+    ) -> io::Result<Answer<N>> {
+        self.calls += 1;
+        assert!(
+            self.calls < 100,
+            "kevent called 100 times: the caller never stops"
+        );
+        let interrupted = self.interruptions > 0;
+        self.interruptions = self.interruptions.saturating_sub(1);
+        let mut slots = [Report::default(); N];
+        let mut written = 0;
+        for change in changes {
+            let errno = self.change(*change, token);
+            let answers = errno != 0 || (change.flags & RECEIPT != 0 && !self.ignores_receipts);
+            if !interrupted && answers {
+                slots[written] = receipt(change.filter, errno);
+                written += 1;
+            }
+        }
+        // Having written no receipt, the kernel collects pending reports into the free slots.
+        let collects = !interrupted && written == 0;
+        while collects && self.pending > 0 && written < N {
+            slots[written] = Report {
+                filter: READ,
+                flags: CLEAR,
+                fflags: 0,
+                data: 1,
+            };
+            self.pending -= 1;
+            written += 1;
+        }
+        Ok(Answer { slots })
+    }
+}
 
 fn receipt(filter: Filter, data: i64) -> Report {
     Report {
@@ -24,11 +111,12 @@ fn interest_adds_edge_triggered_filters_and_removes_the_others() {
 
 #[test]
 fn receipts_are_matched_by_filter_and_missing_ones_are_none() {
+    let answer = |slots| Answer { slots };
     let unwritten = Report::default();
-    let written = [receipt(WRITE, 0), unwritten];
-    assert_eq!(receipts(&REMOVE, &written), [None, Some(0)]);
-    let written = [receipt(READ, 2), receipt(WRITE, 0)];
-    assert_eq!(receipts(&REMOVE, &written), [Some(2), Some(0)]);
+    let written = answer([receipt(WRITE, 0), unwritten]);
+    assert_eq!(receipts(&REMOVE, &written).unwrap(), [None, Some(0)]);
+    let written = answer([receipt(READ, 2), receipt(WRITE, 0)]);
+    assert_eq!(receipts(&REMOVE, &written).unwrap(), [Some(2), Some(0)]);
 }
 
 #[test]
@@ -123,4 +211,70 @@ fn waits_are_exact_and_at_most_a_day() {
         Some(Duration::from_nanos(1))
     );
     assert_eq!(one_wait(Some(Duration::MAX)), Some(LONGEST_WAIT));
+}
+
+const T1: Token = Token(1);
+const T2: Token = Token(2);
+
+fn registration(token: Token, interests: Interest) -> Registration {
+    Registration { token, interests }
+}
+
+#[test]
+fn a_live_registration_refuses_a_second_and_keeps_its_token() {
+    let mut kernel = Model::with_knotes(&[(READ, T1)]);
+    let recorded = registration(T1, Interest::READABLE);
+    let err = register(
+        &mut kernel,
+        Some(recorded),
+        registration(T2, Interest::READABLE),
+    );
+    assert_eq!(err.unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+    assert_eq!(kernel.knotes, [(READ, T1)]);
+}
+
+#[test]
+fn a_closed_and_reused_fd_registers_anew() {
+    // The new file under the old number has no knotes: they died with the closed one.
+    let mut kernel = Model::default();
+    let recorded = registration(T1, Interest::READABLE);
+    let both = Interest::READABLE | Interest::WRITABLE;
+    register(&mut kernel, Some(recorded), registration(T2, both)).unwrap();
+    assert_eq!(kernel.knotes, [(READ, T2), (WRITE, T2)]);
+}
+
+#[test]
+fn reregistering_moves_the_token_and_the_directions() {
+    let mut kernel = Model::with_knotes(&[(READ, T1)]);
+    let current = registration(T1, Interest::READABLE);
+    reregister(&mut kernel, current, registration(T2, Interest::WRITABLE)).unwrap();
+    assert_eq!(kernel.knotes, [(WRITE, T2)]);
+}
+
+#[test]
+fn reregistering_dead_knotes_is_not_found_and_leaves_nothing() {
+    let current = registration(T1, Interest::READABLE);
+    let new = registration(T2, Interest::READABLE | Interest::WRITABLE);
+    // Closed, and the number reused by a file without knotes.
+    let mut reused = Model::default();
+    let err = reregister(&mut reused, current, new).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    assert_eq!(reused.knotes, []);
+    // Closed, and the number still free.
+    let mut closed = Model {
+        closed: true,
+        ..Model::default()
+    };
+    let err = reregister(&mut closed, current, new).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound);
+}
+
+#[test]
+fn deregistering_removes_both_directions_once() {
+    let mut kernel = Model::with_knotes(&[(READ, T1), (WRITE, T1)]);
+    let current = registration(T1, Interest::READABLE | Interest::WRITABLE);
+    deregister(&mut kernel, current).unwrap();
+    assert_eq!(kernel.knotes, []);
+    let err = deregister(&mut kernel, current).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound);
 }
