@@ -70,7 +70,9 @@ impl Selector {
 
     /// Adds an edge-triggered knote per wanted direction. `AlreadyExists` if the fd is already
     /// registered (and its knotes are alive); kernel refusals (`EBADF` for a closed fd, ...) as
-    /// their own errors.
+    /// their own errors. Two more kinds, which no kernel minimio supports should produce:
+    /// `Unsupported` if the kernel ignores `EV_RECEIPT`, and `Interrupted` if signals cut short
+    /// every try to ask whether a recorded fd is still registered (nothing was changed).
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         let mut registered = self.lock();
         let new = Registration { token, interests };
@@ -240,15 +242,16 @@ impl rules::Kernel for Knotes<'_> {
                 &no_wait,
             )
         });
-        match result {
-            Ok(_) => {}
+        let interrupted = match result {
+            Ok(_) => false,
             // kevent(2) promises that a call failing with EINTR has applied every change; the
             // slots say which receipts were written.
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => true,
             Err(err) => return Err(err),
-        }
+        };
         Ok(Answer {
             slots: slots.map(|slot| report(&slot)),
+            interrupted,
         })
     }
 }

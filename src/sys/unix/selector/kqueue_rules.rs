@@ -126,17 +126,30 @@ pub(super) const ADD_USER_EVENT: Change = Change {
 /// Pairs each change with its receipt among the slots of an [`Answer`]. Receipts carry
 /// `EV_ERROR` (with `data` 0 for success); the caller pre-fills the list with slots that do not,
 /// so after an interrupted call the slots the kernel never wrote are told apart from receipts.
+///
+/// A receipt missing after a call that was *not* interrupted means the kernel ignores
+/// `EV_RECEIPT`: it answered only the failed changes and then filled the free slots with
+/// readiness reports, which are now lost. Asking again would lose more, so it is an error of
+/// kind `Unsupported`: minimio cannot run on such a kernel.
 pub(super) fn receipts<const N: usize>(
     changes: &[Change; N],
     answer: &Answer<N>,
 ) -> io::Result<[Receipt; N]> {
-    Ok(changes.map(|change| {
+    let receipts = changes.map(|change| {
         answer
             .slots
             .iter()
             .find(|slot| slot.flags & ERROR != 0 && slot.filter == change.filter)
             .map(|receipt| receipt.data)
-    }))
+    });
+    if !answer.interrupted && receipts.contains(&None) {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "kevent wrote no receipt for a change marked EV_RECEIPT: \
+             this kernel does not support EV_RECEIPT, which minimio needs",
+        ));
+    }
+    Ok(receipts)
 }
 
 /// Whether a [`PROBE`] found knotes: `Some(true)` if one direction exists, `Some(false)` if
@@ -215,11 +228,13 @@ impl Registration {
     }
 }
 
-/// What one `kevent` call that carried changes left in its event list, slot by slot.
+/// What one `kevent` call that carried changes left in its event list, slot by slot, and
+/// whether it failed with `EINTR` (which kevent(2) allows only after every change is applied).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Answer<const N: usize> {
     /// Each slot as the kernel left it; the caller fills them with `Report::default()` first.
     pub(super) slots: [Report; N],
+    pub(super) interrupted: bool,
 }
 
 /// The kernel as the rules use it: the knotes of one ident (an fd, or a user event's number).
@@ -253,21 +268,31 @@ pub(super) fn apply<const N: usize>(
     applied(changes, &receipts)
 }
 
+/// How many times [`is_live`] sends its probe while signals keep interrupting it.
+pub(super) const PROBE_TRIES: usize = 3;
+
 /// Whether the knotes of a registration still exist: a [`PROBE`], carrying the registration's
 /// own token because a change also rewrites `udata`.
+///
+/// A signal may interrupt the call before the kernel writes the receipts; the probe changed
+/// nothing, so it is sent again, [`PROBE_TRIES`] times at most: after that the error is of kind
+/// `Interrupted` (nothing was changed, the caller may try again). A kernel that returns without
+/// receipts is refused at once (see [`receipts`]).
 pub(super) fn is_live(kernel: &mut impl Kernel, registration: Registration) -> io::Result<bool> {
     if !registration.has_knotes() {
         // Nothing to ask the kernel about: the record is taken at its word.
         return Ok(true);
     }
-    loop {
+    for _ in 0..PROBE_TRIES {
         let receipts = submit(kernel, &PROBE, registration.token)?;
-        // A receipt is missing only if a signal cut the call short; probing is harmless to
-        // repeat, so ask again.
         if let Some(found) = probe_found(&receipts)? {
             return Ok(found);
         }
     }
+    Err(io::Error::new(
+        io::ErrorKind::Interrupted,
+        "signals interrupted every kevent that asked whether the fd is registered",
+    ))
 }
 
 /// Registers an fd: `AlreadyExists` if the selector's record of it (`recorded`) still has live

@@ -85,7 +85,7 @@ impl Kernel for Model {
             self.pending -= 1;
             written += 1;
         }
-        Ok(Answer { slots })
+        Ok(Answer { slots, interrupted })
     }
 }
 
@@ -110,13 +110,16 @@ fn interest_adds_edge_triggered_filters_and_removes_the_others() {
 }
 
 #[test]
-fn receipts_are_matched_by_filter_and_missing_ones_are_none() {
-    let answer = |slots| Answer { slots };
+fn receipts_are_matched_by_filter_and_missing_ones_are_none_only_after_a_signal() {
+    let answer = |slots, interrupted| Answer { slots, interrupted };
     let unwritten = Report::default();
-    let written = answer([receipt(WRITE, 0), unwritten]);
+    let written = answer([receipt(WRITE, 0), unwritten], true);
     assert_eq!(receipts(&REMOVE, &written).unwrap(), [None, Some(0)]);
-    let written = answer([receipt(READ, 2), receipt(WRITE, 0)]);
+    let written = answer([receipt(READ, 2), receipt(WRITE, 0)], false);
     assert_eq!(receipts(&REMOVE, &written).unwrap(), [Some(2), Some(0)]);
+    let written = answer([receipt(WRITE, 0), unwritten], false);
+    let err = receipts(&REMOVE, &written).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Unsupported);
 }
 
 #[test]
@@ -277,4 +280,37 @@ fn deregistering_removes_both_directions_once() {
     assert_eq!(kernel.knotes, []);
     let err = deregister(&mut kernel, current).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
+}
+
+#[test]
+fn a_kernel_that_ignores_receipts_is_refused_at_once() {
+    // Both probes succeed, so such a kernel writes nothing for them and collects reports.
+    let mut kernel = Model {
+        ignores_receipts: true,
+        pending: 10,
+        ..Model::with_knotes(&[(READ, T1), (WRITE, T1)])
+    };
+    let live = registration(T1, Interest::READABLE | Interest::WRITABLE);
+    let err = is_live(&mut kernel, live).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+    // One call, and with it the two reports its two slots could take: no more are lost.
+    assert_eq!((kernel.calls, kernel.pending), (1, 8));
+}
+
+#[test]
+fn an_interrupted_probe_is_asked_again_a_few_times_only() {
+    let live = registration(T1, Interest::READABLE);
+    let mut once = Model {
+        interruptions: 1,
+        ..Model::with_knotes(&[(READ, T1)])
+    };
+    assert!(is_live(&mut once, live).unwrap());
+    assert_eq!(once.calls, 2);
+    let mut storm = Model {
+        interruptions: usize::MAX,
+        ..Model::with_knotes(&[(READ, T1)])
+    };
+    let err = is_live(&mut storm, live).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Interrupted);
+    assert_eq!(storm.calls, PROBE_TRIES);
 }
