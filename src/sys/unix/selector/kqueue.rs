@@ -216,13 +216,9 @@ impl rules::Kernel for Knotes<'_> {
     /// One `kevent` that applies `changes` and collects a receipt for each. It never waits: the
     /// event list has exactly one slot per change, so the receipts fill it, and the timeout is
     /// zero anyway.
-    fn submit<const N: usize>(
-        &mut self,
-        changes: &[Change; N],
-        token: Token,
-    ) -> io::Result<Answer<N>> {
+    fn submit<const N: usize>(&mut self, changes: &[(Change, Token); N]) -> io::Result<Answer<N>> {
         let changelist =
-            changes.map(|change| kevent(self.ident, change.filter, change.flags, token));
+            changes.map(|(change, token)| kevent(self.ident, change.filter, change.flags, token));
         // Slots with no flags at all: every receipt has EV_ERROR set, so these are never
         // mistaken for one if the kernel does not get to write them.
         let mut slots = [kevent(0, 0, 0, Token(0)); N];
@@ -314,7 +310,7 @@ impl Waker {
         let ident = NEXT_IDENT.fetch_add(1, Ordering::Relaxed);
         // The duplicate first: once the user event is added, failing would leave it behind.
         let kq = selector.kq.try_clone()?;
-        rules::apply(&mut selector.knotes(ident), &[rules::ADD_USER_EVENT], token)?;
+        rules::apply(&mut selector.knotes(ident), [rules::ADD_USER_EVENT], token)?;
         Ok(Waker { kq, ident, token })
     }
 

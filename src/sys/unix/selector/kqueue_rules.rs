@@ -123,9 +123,12 @@ pub(super) const ADD_USER_EVENT: Change = Change {
     flags: ADD | CLEAR | RECEIPT,
 };
 
-/// Pairs each change with its receipt among the slots of an [`Answer`]. Receipts carry
-/// `EV_ERROR` (with `data` 0 for success); the caller pre-fills the list with slots that do not,
-/// so after an interrupted call the slots the kernel never wrote are told apart from receipts.
+/// Pairs each change with its receipt among the slots of an [`Answer`]. Every change the rules
+/// send carries `EV_RECEIPT`, and the kernel answers the changes in changelist order, each into
+/// the next slot, so the receipt of change `i` is slot `i` (a changelist may hold two changes of
+/// one filter, so matching by filter would not do). Receipts carry `EV_ERROR` (with `data` 0
+/// for success); the caller pre-fills the list with slots that do not, so after an interrupted
+/// call the slots the kernel never wrote are told apart from receipts.
 ///
 /// A receipt missing after a call that was *not* interrupted means the kernel ignores
 /// `EV_RECEIPT`: it answered only the failed changes and then filled the free slots with
@@ -135,12 +138,9 @@ pub(super) fn receipts<const N: usize>(
     changes: &[Change; N],
     answer: &Answer<N>,
 ) -> io::Result<[Receipt; N]> {
-    let receipts = changes.map(|change| {
-        answer
-            .slots
-            .iter()
-            .find(|slot| slot.flags & ERROR != 0 && slot.filter == change.filter)
-            .map(|receipt| receipt.data)
+    let receipts: [Receipt; N] = std::array::from_fn(|i| {
+        let slot = answer.slots[i];
+        (slot.flags & ERROR != 0 && slot.filter == changes[i].filter).then_some(slot.data)
     });
     if !answer.interrupted && receipts.contains(&None) {
         return Err(io::Error::new(
@@ -239,33 +239,34 @@ pub(super) struct Answer<const N: usize> {
 
 /// The kernel as the rules use it: the knotes of one ident (an fd, or a user event's number).
 pub(super) trait Kernel {
-    /// One `kevent` call that applies `changes`, each carrying `token` as its `udata`, with an
-    /// event list of exactly N slots and a zero timeout. Errors other than `EINTR` are returned.
-    fn submit<const N: usize>(
-        &mut self,
-        changes: &[Change; N],
-        token: Token,
-    ) -> io::Result<Answer<N>>;
+    /// One `kevent` call that applies `changes`, each with the token it carries as `udata`,
+    /// with an event list of exactly N slots and a zero timeout. Errors other than `EINTR` are
+    /// returned as they are.
+    fn submit<const N: usize>(&mut self, changes: &[(Change, Token); N]) -> io::Result<Answer<N>>;
+}
+
+/// Every change of `changes`, carrying `token`.
+fn carrying<const N: usize>(changes: [Change; N], token: Token) -> [(Change, Token); N] {
+    changes.map(|change| (change, token))
 }
 
 /// One call and its receipts, one per change.
 pub(super) fn submit<const N: usize>(
     kernel: &mut impl Kernel,
-    changes: &[Change; N],
-    token: Token,
+    changes: &[(Change, Token); N],
 ) -> io::Result<[Receipt; N]> {
-    let answer = kernel.submit(changes, token)?;
-    receipts(changes, &answer)
+    let answer = kernel.submit(changes)?;
+    receipts(&changes.map(|(change, _)| change), &answer)
 }
 
-/// One call that applies `changes`, and its result by [`applied`].
+/// One call that applies `changes`, all carrying `token`, and its result by [`applied`].
 pub(super) fn apply<const N: usize>(
     kernel: &mut impl Kernel,
-    changes: &[Change; N],
+    changes: [Change; N],
     token: Token,
 ) -> io::Result<()> {
-    let receipts = submit(kernel, changes, token)?;
-    applied(changes, &receipts)
+    let receipts = submit(kernel, &carrying(changes, token))?;
+    applied(&changes, &receipts)
 }
 
 /// How many times [`is_live`] sends its probe while signals keep interrupting it.
@@ -284,7 +285,7 @@ pub(super) fn is_live(kernel: &mut impl Kernel, registration: Registration) -> i
         return Ok(true);
     }
     for _ in 0..PROBE_TRIES {
-        let receipts = submit(kernel, &PROBE, registration.token)?;
+        let receipts = submit(kernel, &carrying(PROBE, registration.token))?;
         if let Some(found) = probe_found(&receipts)? {
             return Ok(found);
         }
@@ -307,26 +308,61 @@ pub(super) fn register(
             return Err(already_registered());
         }
     }
-    let result = apply(kernel, &set_interest(new.interests), new.token);
+    let result = apply(kernel, set_interest(new.interests), new.token);
     if result.is_err() {
         // One direction may have been added before the other failed. (Removing what is not
         // there only yields ENOENT.)
-        let _ = submit(kernel, &REMOVE, new.token);
+        let _ = submit(kernel, &carrying(REMOVE, new.token));
     }
     result
 }
 
-/// Rewrites the registration `current` as `new`: `NotFound` if its knotes died with a closed
-/// fd, after which the caller forgets the fd.
+/// Rewrites the registration `current` as `new` in one `kevent` call: `NotFound` if its knotes
+/// died with a closed fd, after which the caller forgets the fd.
+///
+/// The kernel cannot say whether an `EV_ADD` found a knote or made one, yet a reregister must
+/// fail for an fd that was closed (and maybe reused) since it was registered, where epoll says
+/// `ENOENT`. So the one changelist is the [`PROBE`] first, then the new interest:
+///
+/// - The probe's receipts tell whether knotes were there *before* the new interest was
+///   applied, since the kernel applies a changelist in order. They carry the current token,
+///   so a probed direction that is then removed never carries the new token for a moment (a
+///   thread in `Poll::poll` might collect it in between).
+/// - Knotes there (the common case): the receipts of the new interest are the result. One
+///   call, where asking and then applying would be two.
+/// - No knotes: the fd was closed. If its number was reused, the `EV_ADD`s have just given
+///   knotes to a file that was never registered; a second call removes them (only an fd that
+///   is still closed, whose every change failed with `EBADF`, has nothing to remove).
+/// - A probe receipt missing (a signal interrupted the call, after every change was applied):
+///   the record is trusted and the reregister succeeds. Were the fd in fact closed and reused,
+///   the new file now has these knotes and the record says so: consistent, though `NotFound`
+///   was due. The kernels skip collecting reports once a receipt is written, so a signal has
+///   no wait to interrupt here; this is the cautious reading of kevent(2)'s `EINTR`.
+/// - A registration without knotes (AIO or LIO alone) has nothing to probe: the record is
+///   taken at its word.
 pub(super) fn reregister(
     kernel: &mut impl Kernel,
     current: Registration,
     new: Registration,
 ) -> io::Result<()> {
-    if !is_live(kernel, current)? {
-        return Err(not_registered());
+    let interest = set_interest(new.interests);
+    if !current.has_knotes() {
+        return apply(kernel, interest, new.token);
     }
-    apply(kernel, &set_interest(new.interests), new.token)
+    let [probe_read, probe_write] = carrying(PROBE, current.token);
+    let [read, write] = carrying(interest, new.token);
+    let receipts = submit(kernel, &[probe_read, probe_write, read, write])?;
+    let (probed, applied_now) = receipts.split_at(PROBE.len());
+    if probe_found(probed)? != Some(false) {
+        return applied(&interest, applied_now);
+    }
+    let closed = applied_now
+        .iter()
+        .all(|r| r.map(errno) == Some(kernel::EBADF));
+    if !closed {
+        let _ = submit(kernel, &carrying(REMOVE, new.token));
+    }
+    Err(not_registered())
 }
 
 /// Removes the knotes of `current`: `NotFound` if none was left.
@@ -334,7 +370,7 @@ pub(super) fn deregister(kernel: &mut impl Kernel, current: Registration) -> io:
     if !current.has_knotes() {
         return Ok(());
     }
-    let receipts = submit(kernel, &REMOVE, Token(0))?;
+    let receipts = submit(kernel, &carrying(REMOVE, Token(0)))?;
     removed(&receipts)
 }
 
