@@ -149,22 +149,15 @@ impl Selector {
                 "cannot poll into an `Events` with zero capacity",
             ));
         }
-        let deadline = match timeout {
-            Some(timeout) if !timeout.is_zero() => Instant::now().checked_add(timeout),
-            _ => None,
-        };
-        let only_check = timeout == Some(Duration::ZERO);
-        let mut wait = if only_check || deadline.is_some() {
-            timeout
-        } else {
-            None
-        };
+        let deadline = rules::Deadline::after(timeout, Instant::now());
         loop {
             events.clear();
-            let timespec = rules::one_wait(wait).map(|wait| ffi::timespec {
-                tv_sec: wait.as_secs() as i64,
-                tv_nsec: ffi::c_long::from(wait.subsec_nanos()),
-            });
+            let timespec = deadline
+                .wait_from(Instant::now())
+                .map(|wait| ffi::timespec {
+                    tv_sec: wait.as_secs() as i64,
+                    tv_nsec: ffi::c_long::from(wait.subsec_nanos()),
+                });
             let timespec_ptr = timespec.as_ref().map_or(ptr::null(), ptr::from_ref);
             // SAFETY: the event list is the spare capacity of `events`, of which the kernel
             // writes at most `capacity` whole kevent values; the timespec, when given, lives
@@ -179,27 +172,13 @@ impl Selector {
                     timespec_ptr,
                 )
             };
-            match syscall(ready) {
-                Ok(ready) => {
-                    // SAFETY: kevent initialised exactly `ready` (<= capacity) entries.
-                    unsafe { events.set_len(ready as usize) };
-                    if ready > 0 || only_check {
-                        return Ok(());
-                    }
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
-            }
-            if only_check {
-                return Ok(());
-            }
-            // No event yet: a signal, or the end of one day-long slice of a longer wait.
-            if let Some(deadline) = deadline {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Ok(());
-                }
-                wait = Some(left);
+            let waited = syscall(ready).map(|ready| {
+                // SAFETY: kevent initialised exactly `ready` (<= capacity) entries.
+                unsafe { events.set_len(ready as usize) };
+                ready as usize
+            });
+            if let Some(result) = rules::after_wait(waited, deadline, Instant::now()) {
+                return result;
             }
         }
     }

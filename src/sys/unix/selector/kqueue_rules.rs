@@ -12,7 +12,7 @@
 //! set of rules serves every layout.
 
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::{Interest, Token};
 
@@ -429,10 +429,61 @@ fn is_lio(_: Filter) -> bool {
 /// overflow or round far beyond this; a longer timeout is waited out one day at a time.
 pub(super) const LONGEST_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// The timeout for one `kevent` call: `None` (a null timespec) for ever, otherwise at most
-/// [`LONGEST_WAIT`]. kevent takes nanoseconds, so nothing is rounded.
-pub(super) fn one_wait(remaining: Option<Duration>) -> Option<Duration> {
-    remaining.map(|remaining| remaining.min(LONGEST_WAIT))
+/// When a wait must end: at once (a zero timeout only checks), at an instant, or never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Deadline {
+    Now,
+    At(Instant),
+    Never,
+}
+
+impl Deadline {
+    /// The deadline of a wait for `timeout` that starts `now`. One too far away to represent as
+    /// an [`Instant`] is never.
+    pub(super) fn after(timeout: Option<Duration>, now: Instant) -> Deadline {
+        match timeout {
+            Some(timeout) if timeout.is_zero() => Deadline::Now,
+            Some(timeout) => now
+                .checked_add(timeout)
+                .map_or(Deadline::Never, Deadline::At),
+            None => Deadline::Never,
+        }
+    }
+
+    /// The timeout of one `kevent` call made `now`: `None` (a null timespec) for ever,
+    /// otherwise the time left, at most [`LONGEST_WAIT`]. kevent takes nanoseconds, so nothing
+    /// is rounded.
+    pub(super) fn wait_from(self, now: Instant) -> Option<Duration> {
+        match self {
+            Deadline::Now => Some(Duration::ZERO),
+            Deadline::At(at) => Some(at.saturating_duration_since(now).min(LONGEST_WAIT)),
+            Deadline::Never => None,
+        }
+    }
+}
+
+/// What the result of one waiting `kevent` (the number of reports, or the error) means when it
+/// comes back `now`: `Some` result for `select` to return, or `None` to wait again.
+///
+/// No reports before the deadline (a day-long slice of a longer wait ended, or the kernel woke
+/// early) means waiting again for the time left, so a timeout never ends a wait early. A
+/// signal (`EINTR`) is treated the same way: the wait resumes.
+pub(super) fn after_wait(
+    waited: io::Result<usize>,
+    deadline: Deadline,
+    now: Instant,
+) -> Option<io::Result<()>> {
+    match waited {
+        Ok(0) => {}
+        Ok(_) => return Some(Ok(())),
+        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+        Err(err) => return Some(Err(err)),
+    }
+    match deadline {
+        Deadline::At(at) if now < at => None,
+        Deadline::Never => None,
+        Deadline::Now | Deadline::At(_) => Some(Ok(())),
+    }
 }
 
 #[cfg(test)]

@@ -206,13 +206,30 @@ fn aio_and_lio_filters_are_recognised() {
 
 #[test]
 fn waits_are_exact_and_at_most_a_day() {
-    assert_eq!(one_wait(None), None);
-    assert_eq!(one_wait(Some(Duration::ZERO)), Some(Duration::ZERO));
-    assert_eq!(
-        one_wait(Some(Duration::from_nanos(1))),
-        Some(Duration::from_nanos(1))
-    );
-    assert_eq!(one_wait(Some(Duration::MAX)), Some(LONGEST_WAIT));
+    let now = Instant::now();
+    let wait = |timeout| Deadline::after(timeout, now).wait_from(now);
+    assert_eq!(wait(None), None);
+    assert_eq!(wait(Some(Duration::ZERO)), Some(Duration::ZERO));
+    let nanosecond = Duration::from_nanos(1);
+    assert_eq!(wait(Some(nanosecond)), Some(nanosecond));
+    assert_eq!(wait(Some(LONGEST_WAIT * 3)), Some(LONGEST_WAIT));
+    // Too far away to be an Instant: for ever.
+    assert_eq!(wait(Some(Duration::MAX)), None);
+}
+
+#[test]
+fn a_timeout_never_ends_a_wait_early() {
+    let start = Instant::now();
+    let end = start + Duration::from_millis(10);
+    let deadline = Deadline::At(end);
+    // Nothing yet and time left (a day-long slice ended, or the kernel woke early): wait on.
+    assert!(after_wait(Ok(0), deadline, end - Duration::from_nanos(1)).is_none());
+    assert!(after_wait(Ok(0), deadline, end).unwrap().is_ok());
+    assert!(after_wait(Ok(2), deadline, start).unwrap().is_ok());
+    assert!(after_wait(Ok(0), Deadline::Now, start).unwrap().is_ok());
+    assert!(after_wait(Ok(0), Deadline::Never, end).is_none());
+    let failed = after_wait(Err(io::Error::from_raw_os_error(9)), deadline, start);
+    assert_eq!(failed.unwrap().unwrap_err().raw_os_error(), Some(9));
 }
 
 const T1: Token = Token(1);
