@@ -137,10 +137,13 @@ impl Selector {
     /// `kevent` with an empty changelist, waiting for reports into `events`.
     ///
     /// - `None` waits until an event arrives, `Some(Duration::ZERO)` only checks.
-    /// - kevent takes nanoseconds, so nothing is rounded; a wait ends early only with an event.
-    ///   Timeouts longer than a day are waited out a day at a time, and one too long to
-    ///   represent as an [`Instant`] is a wait for ever.
-    /// - A signal (`EINTR`) does not end the wait: it resumes with the time left.
+    /// - kevent takes nanoseconds, so nothing is rounded; a wait ends before its timeout only
+    ///   with an event or a signal. Timeouts longer than a day are waited out a day at a time,
+    ///   and one too long to represent as an [`Instant`] is a wait for ever.
+    /// - A signal (`EINTR`) ends the wait with an error of kind `Interrupted` and no events.
+    ///   Having no changelist, the call applied nothing that the error could leave unsaid.
+    ///   (The calls that carry changes take `EINTR` to mean "applied", as kevent(2) promises;
+    ///   see [`Knotes`] and the waker.)
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         let capacity = events.capacity().min(ffi::c_int::MAX as usize) as ffi::KeventCount;
         if capacity == 0 {

@@ -467,7 +467,9 @@ impl Deadline {
 ///
 /// No reports before the deadline (a day-long slice of a longer wait ended, or the kernel woke
 /// early) means waiting again for the time left, so a timeout never ends a wait early. A
-/// signal (`EINTR`) is treated the same way: the wait resumes.
+/// signal (`EINTR`) ends the wait at once, deadline or not, with its `Interrupted` error, as
+/// mio's `Poll::poll` does: a program whose handler sets a flag sees the wait end and looks at
+/// the flag. The waiting call carries no changes, so the error hides nothing that was applied.
 pub(super) fn after_wait(
     waited: io::Result<usize>,
     deadline: Deadline,
@@ -476,7 +478,6 @@ pub(super) fn after_wait(
     match waited {
         Ok(0) => {}
         Ok(_) => return Some(Ok(())),
-        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
         Err(err) => return Some(Err(err)),
     }
     match deadline {

@@ -355,3 +355,15 @@ fn an_interrupted_reregister_trusts_the_record() {
         ([(READ, T2)].as_slice(), 1)
     );
 }
+
+#[test]
+fn a_signal_ends_the_wait_with_interrupted() {
+    let now = Instant::now();
+    let far = Deadline::At(now + Duration::from_secs(60));
+    for deadline in [far, Deadline::Now, Deadline::Never] {
+        let signal = io::Error::from(io::ErrorKind::Interrupted);
+        let ended = after_wait(Err(signal), deadline, now);
+        let kind = ended.map(|result| result.map_err(|err| err.kind()));
+        assert_eq!(kind, Some(Err(io::ErrorKind::Interrupted)), "{deadline:?}");
+    }
+}
