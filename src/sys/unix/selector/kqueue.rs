@@ -15,17 +15,28 @@
 //!   separate knotes, so a registration is two changes, and a socket that is both readable and
 //!   writable is reported twice, once per filter.
 //! - **`EV_CLEAR` makes a knote edge-triggered**: its state is reset once it has been reported.
-//! - **`EV_RECEIPT` gives each change its own answer**: instead of stopping at the first failure,
-//!   the kernel writes a receipt per change into the event list (`EV_ERROR` set, `data` the
-//!   errno, 0 for success), and the rules in `kqueue_rules` turn receipts into one result.
+//! - **`EV_RECEIPT` answers every change without draining the queue.** Without it, kevent
+//!   reports a change that fails as an `EV_ERROR` entry in the event list when there is room
+//!   (and fails the whole call when there is none), but a change that succeeds says nothing,
+//!   and a call whose changes all succeed goes on to fill the list with pending reports. With
+//!   it, every change gets an `EV_ERROR` entry, a *receipt* (`data` the errno, 0 for success),
+//!   and a call that wrote any such entry returns without collecting reports: kevent(2) calls
+//!   the flag "useful for making bulk changes to a kqueue without draining any pending
+//!   events". So a call that carries only changes gets one answer per change and takes nothing
+//!   from the queue; the rules in `kqueue_rules` turn the answers into one result.
 //! - **Knotes cannot be looked up, and die with their fd.** To refuse a second registration with
 //!   `AlreadyExists` as epoll does, the selector remembers which fds it registered, with their
-//!   token. Finding an fd there, it asks the kernel whether the knotes still exist (a *probe*:
-//!   `EV_ENABLE` with the knotes' own token, which changes nothing) or died when the fd was
-//!   closed and its number was reused.
-//! - **`EINTR` after the changes are applied.** A `kevent` interrupted by a signal has still
-//!   applied its whole changelist. The event list is pre-filled with slots that are not receipts,
-//!   so the receipts the kernel did write are told apart; a missing one counts as applied.
+//!   token. Finding an fd there, it asks the kernel whether the knotes still exist or died when
+//!   the fd was closed (its number maybe reused since): a *probe*, `EV_ENABLE` without
+//!   `EV_ADD`, which fails with `ENOENT` where there is no knote and creates none
+//!   (`kqueue_rules::PROBE` says why it is harmless). A reregister sends the probe and the new
+//!   interest in one changelist, so it costs one call.
+//! - **`EINTR` after the changes are applied.** kevent(2) promises that a call interrupted by a
+//!   signal has still applied its whole changelist. The event list is pre-filled with slots that
+//!   are not receipts, so the receipts the kernel did write are told apart; a missing one
+//!   counts as applied. A receipt missing *without* a signal means a kernel that ignores
+//!   `EV_RECEIPT`, which minimio refuses (`Unsupported`). The waiting call, `select`, carries
+//!   no changes, so there `EINTR` simply ends the wait (`Interrupted`, as in mio).
 
 use std::collections::HashMap;
 use std::io;
@@ -195,9 +206,20 @@ struct Knotes<'a> {
 }
 
 impl rules::Kernel for Knotes<'_> {
-    /// One `kevent` that applies `changes` and collects a receipt for each. It never waits: the
-    /// event list has exactly one slot per change, so the receipts fill it, and the timeout is
-    /// zero anyway.
+    /// One `kevent` that applies `changes` and collects a receipt for each, into an event list
+    /// of exactly one slot per change:
+    ///
+    /// - No fewer: a receipt that finds no room makes FreeBSD and OpenBSD stop there, leaving
+    ///   the changes after it unapplied.
+    /// - No more: the receipts fill every slot, and a kernel that has written a receipt returns
+    ///   without collecting reports (FreeBSD, OpenBSD, DragonFly and macOS all do), so no
+    ///   readiness report is taken off the queue here. One taken here would be lost: the call
+    ///   returns only receipts to the rules, and an edge-triggered knote (`EV_CLEAR`) resets
+    ///   once reported. A kernel that ignores `EV_RECEIPT` writes no receipt for a change that
+    ///   succeeds and then does collect reports, into these slots: N slots bound that loss to
+    ///   N, and the rules refuse such a kernel after one call.
+    ///
+    /// The timeout is zero, so the call never waits.
     fn submit<const N: usize>(&mut self, changes: &[(Change, Token); N]) -> io::Result<Answer<N>> {
         let changelist =
             changes.map(|(change, token)| kevent(self.ident, change.filter, change.flags, token));

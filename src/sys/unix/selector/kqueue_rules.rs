@@ -90,9 +90,20 @@ pub(super) fn set_interest(interests: Interest) -> [Change; 2] {
     ]
 }
 
-/// Asks whether an fd still has knotes, without changing them: `EV_ENABLE` on an enabled knote
-/// does nothing, and a missing one fails with `ENOENT` (or `EBADF` once the fd is closed). The
-/// caller passes the token the knotes were given, because a change also rewrites `udata`.
+/// Asks whether an fd still has knotes. `EV_ENABLE` without `EV_ADD` creates nothing: where
+/// there is no knote it fails with `ENOENT` (or `EBADF` once the fd is closed), and a knote that
+/// is there stays as it was, enabled. (The kernel re-checks that knote, which may queue a
+/// report of readiness that already holds: a spurious edge, which edge-triggered callers must
+/// bear anyway.)
+///
+/// - `EV_CLEAR`: the kernels take a knote's flags from the change that adds it and leave them
+///   alone on later changes (FreeBSD, macOS, OpenBSD and NetBSD change at most whether it is
+///   enabled, its `fflags`, `data` and `udata`), so here `EV_CLEAR` changes nothing. It is
+///   there so that the probe carries the knote's own flags: a kernel that did take a
+///   modifying change's flags as the knote's new ones would keep it edge-triggered rather than
+///   turn it level-triggered.
+/// - `udata`: FreeBSD and macOS rewrite it with such a change (OpenBSD and NetBSD only with
+///   `EV_ADD`), so the caller passes the token the knotes already carry.
 pub(super) const PROBE: [Change; 2] = [
     Change {
         filter: READ,
@@ -104,7 +115,7 @@ pub(super) const PROBE: [Change; 2] = [
     },
 ];
 
-/// Removes both directions.
+/// Removes both directions; a direction that has no knote answers `ENOENT`.
 pub(super) const REMOVE: [Change; 2] = [
     Change {
         filter: READ,
