@@ -72,6 +72,15 @@ pub(super) struct Report {
     pub(super) data: i64,
 }
 
+/// What one `kevent` call that carried changes left in its event list, slot by slot, and
+/// whether it failed with `EINTR` (which kevent(2) allows only after every change is applied).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Answer<const N: usize> {
+    /// Each slot as the kernel left it; the caller fills them with `Report::default()` first.
+    pub(super) slots: [Report; N],
+    pub(super) interrupted: bool,
+}
+
 /// The outcome of one change: the errno of its receipt (0 for success), or `None` if the kernel
 /// wrote no receipt for it (the call was interrupted after applying the changelist).
 pub(super) type Receipt = Option<i64>;
@@ -142,9 +151,10 @@ pub(super) const ADD_USER_EVENT: Change = Change {
 /// call the slots the kernel never wrote are told apart from receipts.
 ///
 /// A receipt missing after a call that was *not* interrupted means the kernel ignores
-/// `EV_RECEIPT`: it answered only the failed changes and then filled the free slots with
-/// readiness reports, which are now lost. Asking again would lose more, so it is an error of
-/// kind `Unsupported`: minimio cannot run on such a kernel.
+/// `EV_RECEIPT` (an older NetBSD is one): it answered the failed changes only, and if none
+/// failed it filled the free slots with readiness reports, which are now lost. Asking again
+/// would lose more, so it is an error of kind `Unsupported`: minimio cannot run on such a
+/// kernel.
 pub(super) fn receipts<const N: usize>(
     changes: &[Change; N],
     answer: &Answer<N>,
@@ -237,15 +247,6 @@ impl Registration {
     pub(super) fn has_knotes(self) -> bool {
         self.interests.is_readable() || self.interests.is_writable()
     }
-}
-
-/// What one `kevent` call that carried changes left in its event list, slot by slot, and
-/// whether it failed with `EINTR` (which kevent(2) allows only after every change is applied).
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Answer<const N: usize> {
-    /// Each slot as the kernel left it; the caller fills them with `Report::default()` first.
-    pub(super) slots: [Report; N],
-    pub(super) interrupted: bool,
 }
 
 /// The kernel as the rules use it: the knotes of one ident (an fd, or a user event's number).
