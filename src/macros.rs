@@ -229,9 +229,32 @@ macro_rules! write_through_do_io {
     };
 }
 
+// What the layout proofs prove. Each ffi file ends in a `layout_proof` module, compiled with the
+// tests of the target at hand (so `cargo check --tests --target T` proves T), that checks its
+// declarations against the `libc` or `windows-sys` crate in four ways:
+//
+// - `same_layout!` (below): equal size and alignment and equal offsets of the fields it lists,
+//   but not the fields' types (so not their signedness), nor any field left out of the list.
+// - `same_value!` (below): equal constants, compared as bit patterns of our constant's width,
+//   so deliberately not their types or signedness, nor bits of the crate's value above that width.
+// - Function-pointer coercions (`const _: unsafe extern "C" fn(..) -> .. = f;`, or "system" on
+//   Windows, once for our `f` and once for the crate's): each function has exactly the signature
+//   written, calling convention and variadics included, since a coercion needs identical types,
+//   while that the two written signatures agree (ours naming our structs where the crate's
+//   names its own) is checked by reading them side by side.
+// - Hand-written checks where those do not reach: a field type whose signedness matters
+//   (kevent's `filter` and `flags`, in bsd.rs); and the AFD structs (and the handle table the
+//   Windows tests read), which windows-sys lacks, proven only against offsets and sizes written
+//   beside them, that is against our own reading of their layout, not an independent one.
+//
+// Not proven at all: link names. The symbol a declaration binds (NetBSD's `__kevent50` and
+// `__socket30`, for instance) is chosen by hand; a wrong one shows only when linking, or not at
+// all when it names an entry point kept for an older ABI.
+
 /// Compile-time proof that one of our FFI types has the size, alignment and field offsets of the
 /// platform crate's (`libc` or `windows-sys`) type: `same_layout!(ours, theirs { our_field =
-/// their_field, .. })`. Used only in the `layout_proof` test modules of the ffi files.
+/// their_field, .. })`. Used only in the `layout_proof` test modules of the ffi files. Only the
+/// listed fields' offsets are compared, never their types.
 #[cfg(test)]
 macro_rules! same_layout {
     ($ours:ty, $theirs:ty { $($field:ident = $their_field:ident),* $(,)? }) => {
@@ -248,7 +271,7 @@ macro_rules! same_layout {
 /// Compile-time proof that our constants equal the platform crate's: `same_value!(OURS = path,
 /// ..)`, or `same_value!(NAME, ..)` for names that `libc` spells the same. Values are compared
 /// as bit patterns of our constant's width, since the crates type some flags signed where we
-/// use unsigned (`EPOLLET` is `1 << 31`).
+/// use unsigned (`EPOLLET` is `1 << 31`); bits of theirs above that width are not compared.
 #[cfg(test)]
 macro_rules! same_value {
     ($($ours:ident = $theirs:path),* $(,)?) => {

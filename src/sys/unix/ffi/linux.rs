@@ -1,8 +1,10 @@
 //! The Linux system calls minimio makes, declared by hand against glibc/musl's C ABI.
 //!
-//! Constant values are the "asm-generic" ones shared by the architectures below; the few
-//! architectures that renumber them (MIPS, SPARC, Alpha, PA-RISC) are refused at compile time
-//! rather than silently given wrong numbers.
+//! Constant values are the "asm-generic" ones, which the five architectures allowed below share
+//! (x86_64, x86, aarch64, arm, riscv64). Every other architecture is refused at compile time, not
+//! only those known to renumber some of these constants (MIPS, SPARC, Alpha, PA-RISC): powerpc,
+//! s390x, loongarch64 and the rest are refused too, until the layout proof at the bottom of this
+//! file has been compiled for them.
 
 #![allow(non_camel_case_types)]
 
@@ -25,10 +27,21 @@ pub(crate) type in_port_t = u16;
 // epoll(7)
 // ---------------------------------------------------------------------------------------------
 
-/// One registration or one readiness report. The kernel packs it on x86 and x86_64 (so `data`
-/// sits at offset 4), and uses natural alignment everywhere else (offset 8).
+/// One registration or one readiness report.
+///
+/// The kernel's `<linux/eventpoll.h>` packs it on x86_64 only (`EPOLL_PACKED`), so that a 64-bit
+/// kernel shares the layout of 32-bit x86: `data` at offset 4, 12 bytes in all. Elsewhere the
+/// layout is natural: `data` at offset 8, 16 bytes.
+///
+/// On 32-bit x86 the natural layout is that same one, because the i386 ABI aligns a `u64` to 4
+/// bytes; packing there changes only the struct's own alignment (1 instead of 4). glibc packs it
+/// on i386 too (its x86 `bits/epoll.h`) and musl does not, and the `libc` crate follows each;
+/// so does this declaration, so that the layout proof compares equal alignments as well.
 #[repr(C)]
-#[cfg_attr(any(target_arch = "x86_64", target_arch = "x86"), repr(packed))]
+#[cfg_attr(
+    any(target_arch = "x86_64", all(target_arch = "x86", target_env = "gnu")),
+    repr(packed)
+)]
 #[derive(Clone, Copy)]
 pub(crate) struct epoll_event {
     /// `EPOLL*` bits: what to watch for (in `epoll_ctl`) or what happened (from `epoll_wait`).

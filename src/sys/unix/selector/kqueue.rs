@@ -15,17 +15,28 @@
 //!   separate knotes, so a registration is two changes, and a socket that is both readable and
 //!   writable is reported twice, once per filter.
 //! - **`EV_CLEAR` makes a knote edge-triggered**: its state is reset once it has been reported.
-//! - **`EV_RECEIPT` gives each change its own answer**: instead of stopping at the first failure,
-//!   the kernel writes a receipt per change into the event list (`EV_ERROR` set, `data` the
-//!   errno, 0 for success), and the rules in `kqueue_rules` turn receipts into one result.
+//! - **`EV_RECEIPT` answers every change without draining the queue.** Without it, kevent
+//!   reports a change that fails as an `EV_ERROR` entry in the event list when there is room
+//!   (and fails the whole call when there is none), but a change that succeeds says nothing,
+//!   and a call whose changes all succeed goes on to fill the list with pending reports. With
+//!   it, every change gets an `EV_ERROR` entry, a *receipt* (`data` the errno, 0 for success),
+//!   and a call that wrote any such entry returns without collecting reports: kevent(2) calls
+//!   the flag "useful for making bulk changes to a kqueue without draining any pending
+//!   events". So a call that carries only changes gets one answer per change and takes nothing
+//!   from the queue; the rules in `kqueue_rules` turn the answers into one result.
 //! - **Knotes cannot be looked up, and die with their fd.** To refuse a second registration with
 //!   `AlreadyExists` as epoll does, the selector remembers which fds it registered, with their
-//!   token. Finding an fd there, it asks the kernel whether the knotes still exist (a *probe*:
-//!   `EV_ENABLE` with the knotes' own token, which changes nothing) or died when the fd was
-//!   closed and its number was reused.
-//! - **`EINTR` after the changes are applied.** A `kevent` interrupted by a signal has still
-//!   applied its whole changelist. The event list is pre-filled with slots that are not receipts,
-//!   so the receipts the kernel did write are told apart; a missing one counts as applied.
+//!   token. Finding an fd there, it asks the kernel whether the knotes still exist or died when
+//!   the fd was closed (its number maybe reused since): a *probe*, `EV_ENABLE` without
+//!   `EV_ADD`, which fails with `ENOENT` where there is no knote and creates none
+//!   (`kqueue_rules::PROBE` says why it is harmless). A reregister sends the probe and the new
+//!   interest in one changelist, so it costs one call.
+//! - **`EINTR` after the changes are applied.** kevent(2) promises that a call interrupted by a
+//!   signal has still applied its whole changelist. The event list is pre-filled with slots that
+//!   are not receipts, so the receipts the kernel did write are told apart; a missing one
+//!   counts as applied. A receipt missing *without* a signal means a kernel that ignores
+//!   `EV_RECEIPT`, which minimio refuses (`Unsupported`). The waiting call, `select`, carries
+//!   no changes, so there `EINTR` simply ends the wait (`Interrupted`, as in mio).
 
 use std::collections::HashMap;
 use std::io;
@@ -34,7 +45,7 @@ use std::ptr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::kqueue_rules::{self as rules, Change, Receipt, Report};
+use super::kqueue_rules::{self as rules, Answer, Change, Registration, Report};
 use crate::sys::unix::{ffi, set_cloexec, syscall};
 use crate::{Interest, Token};
 
@@ -49,22 +60,8 @@ pub(crate) type Events = Vec<Event>;
 pub(crate) struct Selector {
     kq: OwnedFd,
     /// Every fd registered through this selector. An entry can outlive its knotes (the fd was
-    /// closed without deregistering); [`Selector::is_live`] tells.
+    /// closed without deregistering); [`rules::is_live`] tells.
     registered: Mutex<HashMap<RawFd, Registration>>,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Registration {
-    token: Token,
-    interests: Interest,
-}
-
-impl Registration {
-    /// Whether the registration made knotes. One for AIO or LIO alone makes none: those
-    /// completions are tied to the queue by each request, not by registering.
-    fn has_knotes(self) -> bool {
-        self.interests.is_readable() || self.interests.is_writable()
-    }
 }
 
 impl Selector {
@@ -84,24 +81,18 @@ impl Selector {
 
     /// Adds an edge-triggered knote per wanted direction. `AlreadyExists` if the fd is already
     /// registered (and its knotes are alive); kernel refusals (`EBADF` for a closed fd, ...) as
-    /// their own errors.
+    /// their own errors. Two more kinds, which no kernel minimio supports should produce:
+    /// `Unsupported` if the kernel ignores `EV_RECEIPT`, and `Interrupted` if signals cut short
+    /// every try to ask whether a recorded fd is still registered (nothing was changed).
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
         let mut registered = self.lock();
-        if let Some(&current) = registered.get(&fd) {
-            if self.is_live(fd, current)? {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    "the fd is already registered with this Poll",
-                ));
-            }
-        }
-        if let Err(err) = self.apply(fd, token, &rules::set_interest(interests)) {
-            // One direction may have been added before the other failed; a failed register
-            // must leave nothing behind. (Removing what is not there only yields ENOENT.)
-            let _ = self.submit(fd as usize, token, &rules::REMOVE);
-            return Err(err);
-        }
-        registered.insert(fd, Registration { token, interests });
+        let new = Registration { token, interests };
+        rules::register(
+            &mut self.knotes(fd as usize),
+            registered.get(&fd).copied(),
+            new,
+        )?;
+        registered.insert(fd, new);
         Ok(())
     }
 
@@ -114,60 +105,124 @@ impl Selector {
         interests: Interest,
     ) -> io::Result<()> {
         let mut registered = self.lock();
-        let current = *registered.get(&fd).ok_or_else(not_registered)?;
-        if !self.is_live(fd, current)? {
-            registered.remove(&fd);
-            return Err(not_registered());
+        let current = *registered.get(&fd).ok_or_else(rules::not_registered)?;
+        let new = Registration { token, interests };
+        match rules::reregister(&mut self.knotes(fd as usize), current, new) {
+            Ok(()) => {
+                registered.insert(fd, new);
+                Ok(())
+            }
+            Err(err) => {
+                if err.kind() == io::ErrorKind::NotFound {
+                    // The knotes are gone, so the record must go too.
+                    registered.remove(&fd);
+                }
+                Err(err)
+            }
         }
-        self.apply(fd, token, &rules::set_interest(interests))?;
-        registered.insert(fd, Registration { token, interests });
-        Ok(())
     }
 
     /// Removes both knotes; `NotFound` if the fd is not registered (or neither knote was left).
     /// After it returns, no later `kevent` reports the fd.
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
         let mut registered = self.lock();
-        let current = registered.remove(&fd).ok_or_else(not_registered)?;
-        if !current.has_knotes() {
-            return Ok(());
-        }
-        let receipts = self.submit(fd as usize, Token(0), &rules::REMOVE)?;
-        rules::removed(&receipts)
+        let current = registered.remove(&fd).ok_or_else(rules::not_registered)?;
+        rules::deregister(&mut self.knotes(fd as usize), current)
     }
 
-    /// Whether a recorded registration still holds, that is, whether its knotes still exist.
-    /// The probe rewrites `udata`, so it carries the knotes' own token. A registration without
-    /// knotes leaves nothing to ask the kernel about, and is taken at its word.
-    fn is_live(&self, fd: RawFd, registration: Registration) -> io::Result<bool> {
-        if !registration.has_knotes() {
-            return Ok(true);
+    /// The knotes of `ident` in this queue, as the rules ask the kernel about them.
+    fn knotes(&self, ident: usize) -> Knotes<'_> {
+        Knotes {
+            kq: self.kq.as_fd(),
+            ident,
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<RawFd, Registration>> {
+        // Nothing panics while holding the lock, so a poisoned map is still consistent.
+        self.registered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `kevent` with an empty changelist, waiting for reports into `events`.
+    ///
+    /// - `None` waits until an event arrives, `Some(Duration::ZERO)` only checks.
+    /// - kevent takes nanoseconds, so nothing is rounded; a wait ends before its timeout only
+    ///   with an event or a signal. Timeouts longer than a day are waited out a day at a time,
+    ///   and one too long to represent as an [`Instant`] is a wait for ever.
+    /// - A signal (`EINTR`) ends the wait with an error of kind `Interrupted` and no events.
+    ///   Having no changelist, the call applied nothing that the error could leave unsaid.
+    ///   (The calls that carry changes take `EINTR` to mean "applied", as kevent(2) promises;
+    ///   see [`Knotes`] and the waker.)
+    pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        let capacity = events.capacity().min(ffi::c_int::MAX as usize) as ffi::KeventCount;
+        if capacity == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cannot poll into an `Events` with zero capacity",
+            ));
+        }
+        let deadline = rules::Deadline::after(timeout, Instant::now());
         loop {
-            let receipts = self.submit(fd as usize, registration.token, &rules::PROBE)?;
-            // A receipt is missing only if a signal cut the call short; probing is harmless to
-            // repeat, so ask again.
-            if let Some(found) = rules::probe_found(&receipts)? {
-                return Ok(found);
+            events.clear();
+            let timespec = deadline
+                .wait_from(Instant::now())
+                .map(|wait| ffi::timespec {
+                    tv_sec: wait.as_secs() as i64,
+                    tv_nsec: ffi::c_long::from(wait.subsec_nanos()),
+                });
+            let timespec_ptr = timespec.as_ref().map_or(ptr::null(), ptr::from_ref);
+            // SAFETY: the event list is the spare capacity of `events`, of which the kernel
+            // writes at most `capacity` whole kevent values; the timespec, when given, lives
+            // across the call; the changelist is empty.
+            let ready = unsafe {
+                ffi::kevent(
+                    self.kq.as_raw_fd(),
+                    ptr::null(),
+                    0,
+                    events.as_mut_ptr(),
+                    capacity,
+                    timespec_ptr,
+                )
+            };
+            let waited = syscall(ready).map(|ready| {
+                // SAFETY: kevent initialised exactly `ready` (<= capacity) entries.
+                unsafe { events.set_len(ready as usize) };
+                ready as usize
+            });
+            if let Some(result) = rules::after_wait(waited, deadline, Instant::now()) {
+                return result;
             }
         }
     }
+}
 
-    fn apply(&self, fd: RawFd, token: Token, changes: &[Change; 2]) -> io::Result<()> {
-        let receipts = self.submit(fd as usize, token, changes)?;
-        rules::applied(changes, &receipts)
-    }
+/// The knotes of one ident (an fd, or a user event's number) in one queue: what the rules call
+/// the [`Kernel`](rules::Kernel).
+struct Knotes<'a> {
+    kq: BorrowedFd<'a>,
+    ident: usize,
+}
 
-    /// One `kevent` that applies `changes` to knotes of `ident` and collects a receipt for
-    /// each. It never waits: the event list has exactly one slot per change, so the receipts
-    /// fill it, and the timeout is zero anyway.
-    fn submit<const N: usize>(
-        &self,
-        ident: usize,
-        token: Token,
-        changes: &[Change; N],
-    ) -> io::Result<[Receipt; N]> {
-        let changelist = changes.map(|change| kevent(ident, change.filter, change.flags, token));
+impl rules::Kernel for Knotes<'_> {
+    /// One `kevent` that applies `changes` and collects a receipt for each, into an event list
+    /// of exactly one slot per change:
+    ///
+    /// - No fewer: a receipt that finds no room makes FreeBSD and OpenBSD stop there, leaving
+    ///   the changes after it unapplied.
+    /// - No more: the receipts fill every slot, and a kernel that has written a receipt returns
+    ///   without collecting reports (FreeBSD, OpenBSD, DragonFly and macOS all do), so no
+    ///   readiness report is taken off the queue here. One taken here would be lost: the call
+    ///   returns only receipts to the rules, and an edge-triggered knote (`EV_CLEAR`) resets
+    ///   once reported. A kernel that ignores `EV_RECEIPT` writes no receipt for a change that
+    ///   succeeds and then does collect reports, into these slots: N slots bound that loss to
+    ///   N, and the rules refuse such a kernel after one call.
+    ///
+    /// The timeout is zero, so the call never waits.
+    fn submit<const N: usize>(&mut self, changes: &[(Change, Token); N]) -> io::Result<Answer<N>> {
+        let changelist =
+            changes.map(|(change, token)| kevent(self.ident, change.filter, change.flags, token));
         // Slots with no flags at all: every receipt has EV_ERROR set, so these are never
         // mistaken for one if the kernel does not get to write them.
         let mut slots = [kevent(0, 0, 0, Token(0)); N];
@@ -187,91 +242,17 @@ impl Selector {
                 &no_wait,
             )
         });
-        match result {
-            Ok(_) => {}
+        let interrupted = match result {
+            Ok(_) => false,
             // kevent(2) promises that a call failing with EINTR has applied every change; the
             // slots say which receipts were written.
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => true,
             Err(err) => return Err(err),
-        }
-        Ok(rules::receipts(changes, &slots.map(|slot| report(&slot))))
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<RawFd, Registration>> {
-        // Nothing panics while holding the lock, so a poisoned map is still consistent.
-        self.registered
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// `kevent` with an empty changelist, waiting for reports into `events`.
-    ///
-    /// - `None` waits until an event arrives, `Some(Duration::ZERO)` only checks.
-    /// - kevent takes nanoseconds, so nothing is rounded; a wait ends early only with an event.
-    ///   Timeouts longer than a day are waited out a day at a time, and one too long to
-    ///   represent as an [`Instant`] is a wait for ever.
-    /// - A signal (`EINTR`) does not end the wait: it resumes with the time left.
-    pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
-        let capacity = events.capacity().min(ffi::c_int::MAX as usize) as ffi::KeventCount;
-        if capacity == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot poll into an `Events` with zero capacity",
-            ));
-        }
-        let deadline = match timeout {
-            Some(timeout) if !timeout.is_zero() => Instant::now().checked_add(timeout),
-            _ => None,
         };
-        let only_check = timeout == Some(Duration::ZERO);
-        let mut wait = if only_check || deadline.is_some() {
-            timeout
-        } else {
-            None
-        };
-        loop {
-            events.clear();
-            let timespec = rules::one_wait(wait).map(|wait| ffi::timespec {
-                tv_sec: wait.as_secs() as i64,
-                tv_nsec: ffi::c_long::from(wait.subsec_nanos()),
-            });
-            let timespec_ptr = timespec.as_ref().map_or(ptr::null(), ptr::from_ref);
-            // SAFETY: the event list is the spare capacity of `events`, of which the kernel
-            // writes at most `capacity` whole kevent values; the timespec, when given, lives
-            // across the call; the changelist is empty.
-            let ready = unsafe {
-                ffi::kevent(
-                    self.kq.as_raw_fd(),
-                    ptr::null(),
-                    0,
-                    events.as_mut_ptr(),
-                    capacity,
-                    timespec_ptr,
-                )
-            };
-            match syscall(ready) {
-                Ok(ready) => {
-                    // SAFETY: kevent initialised exactly `ready` (<= capacity) entries.
-                    unsafe { events.set_len(ready as usize) };
-                    if ready > 0 || only_check {
-                        return Ok(());
-                    }
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
-            }
-            if only_check {
-                return Ok(());
-            }
-            // No event yet: a signal, or the end of one day-long slice of a longer wait.
-            if let Some(deadline) = deadline {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Ok(());
-                }
-                wait = Some(left);
-            }
-        }
+        Ok(Answer {
+            slots: slots.map(|slot| report(&slot)),
+            interrupted,
+        })
     }
 }
 
@@ -285,13 +266,6 @@ impl AsFd for Selector {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.kq.as_fd()
     }
-}
-
-fn not_registered() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        "the fd is not registered with this Poll",
-    )
 }
 
 /// A change for the changelist, in the kernel's layout.
@@ -340,9 +314,7 @@ impl Waker {
         let ident = NEXT_IDENT.fetch_add(1, Ordering::Relaxed);
         // The duplicate first: once the user event is added, failing would leave it behind.
         let kq = selector.kq.try_clone()?;
-        let add = [rules::ADD_USER_EVENT];
-        let receipts = selector.submit(ident, token, &add)?;
-        rules::applied(&add, &receipts)?;
+        rules::apply(&mut selector.knotes(ident), [rules::ADD_USER_EVENT], token)?;
         Ok(Waker { kq, ident, token })
     }
 
