@@ -271,13 +271,8 @@ impl Selector {
     /// - A timeout longer than one wait can express (`INFINITE` - 1 ms, about 49.7 days) is
     ///   waited out in several calls; one too long to represent as an [`Instant`] is for ever.
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        // Never 0: `Poll::poll` refuses an empty `Events` before calling here.
         let capacity = events.capacity();
-        if capacity == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot poll into an `Events` with zero capacity",
-            ));
-        }
         let deadline = match timeout {
             Some(timeout) if !timeout.is_zero() => Instant::now().checked_add(timeout),
             _ => None,

@@ -156,13 +156,8 @@ impl Selector {
     ///   (The calls that carry changes take `EINTR` to mean "applied", as kevent(2) promises;
     ///   see [`Knotes`] and the waker.)
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        // Never 0: `Poll::poll` refuses an empty `Events` before calling here.
         let capacity = events.capacity().min(ffi::c_int::MAX as usize) as ffi::KeventCount;
-        if capacity == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "cannot poll into an `Events` with zero capacity",
-            ));
-        }
         let deadline = rules::Deadline::after(timeout, Instant::now());
         loop {
             events.clear();
