@@ -9,14 +9,25 @@
 //! 3. `epoll_wait` sleeps until some entries are ready (or the timeout passes) and copies their
 //!    reports into a caller-provided array.
 //!
-//! Every registration is edge-triggered (`EPOLLET`): a report means "the state changed", and the
-//! same readiness is not reported again until it changes again. That is the model minimio offers
-//! on all platforms, and the reason a reader must drain a source until `WouldBlock`.
+//! Every registration is edge-triggered (`EPOLLET`). What Linux calls an edge is a *wake-up* of
+//! the file: the kernel reports an entry each time the file signals activity to its waiters (a
+//! segment of data arrives, buffer space is freed, a counter is written), not only when it goes
+//! from "not ready" to "ready". A socket that is already readable is reported again when more
+//! data arrives; an eventfd that stays readable is reported again at every write, which is what
+//! the waker builds on. Between wake-ups nothing is reported, however long the source stays ready.
+//! That is the model minimio offers on all platforms, and the reason a reader must drain a source
+//! until `WouldBlock`: only then is the next arrival certain to be a wake-up that gets reported.
+//! (Level triggering, without `EPOLLET`, instead reports the entry at every `epoll_wait` for as
+//! long as it is ready.)
 //!
 //! Two kernel facts shape the code: an entry belongs to the *open file description*, not to the
-//! fd number, and it disappears when the last fd of that description is closed. So closing a
-//! socket without deregistering it is safe here, and a new socket that reuses the fd number starts
-//! with no registration, so an old token can never be reported for it.
+//! fd number, and it disappears when the last fd of that description is closed. So a new socket
+//! that reuses the fd number starts with no registration, and an old token can never be reported
+//! for it. Closing a registered socket is enough to end its registration only if no duplicate of
+//! its fd is open (from `dup`, `try_clone`, or a child between `fork` and `exec`): a duplicate
+//! keeps the entry, and its token, alive. That is why minimio's own sources deregister
+//! themselves when dropped (see `io_source.rs`), and why a `SourceFd` with duplicates must be
+//! deregistered before it is closed.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};

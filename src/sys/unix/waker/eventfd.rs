@@ -1,7 +1,9 @@
 //! A waker on eventfd(2): a 64-bit counter in the kernel that is readable while it is non-zero.
 //!
-//! It is registered edge-triggered and never read in the common case: every `write` of 1 to the
-//! counter is a new edge, so epoll reports it again, and one wake costs exactly one system call.
+//! It is registered edge-triggered and never read in the common case. The counter stays non-zero,
+//! so it never stops being readable, yet every `write` of 1 to it wakes the file's waiters, and
+//! under Linux's edge triggering a wake-up is an edge (see `selector/epoll.rs`): epoll reports it
+//! again, and one wake costs exactly one system call.
 //! Only if the counter ever saturated (after 2^64 - 2 wakes without a read) would `write` fail
 //! with `EAGAIN`; then one read resets it and the write is repeated.
 
