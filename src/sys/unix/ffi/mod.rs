@@ -10,10 +10,10 @@
 //! structures such as `struct kevent` and keep the old ones behind versioned library symbols
 //! (NetBSD's `__kevent50`). Linux does keep its system calls stable, but its declarations take
 //! the same road, and std links the C library anyway. The Windows declarations
-//! (`sys/windows/ffi.rs`) follow the same rule with kernel32, ws2_32 and ntdll: Windows
+//! (`sys/windows/ffi/`) follow the same rule with kernel32, ws2_32 and ntdll: Windows
 //! renumbers its system calls from one build to the next.
 //!
-//! Beside `sys/windows/ffi.rs`, this is the only place in minimio that declares `extern` items.
+//! Beside `sys/windows/ffi/`, this is the only place in minimio that declares `extern` items.
 //! Each OS family has its own file; the sizes, alignments, field offsets, constants and function
 //! signatures in it are proven equal to the `libc` crate's by compile-time checks at the bottom
 //! of that file (they are compiled with the tests, so `cargo check --tests --target <triple>`
